@@ -1,0 +1,10 @@
+import { startEmbeddedPostgres } from '../runtime/embedded-postgres.ts';
+const t0 = Date.now();
+const pg = await startEmbeddedPostgres({ dataDir: process.argv[2] ?? '/tmp/pgk-a/data', log: (m) => console.log('[log]', m) });
+console.log(pg.url, Date.now() - t0, 'ms');
+const { default: postgres } = await import('postgres');
+const sql = postgres(pg.url, { onnotice: () => {} });
+console.log(await sql`select version()`);
+await sql.end();
+await pg.stop();
+console.log('stopped', Date.now() - t0);

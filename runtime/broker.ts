@@ -1,0 +1,122 @@
+// The broker: a TCP listener whose connections dispatch to the API registry, plus the services handlers share.
+// Shutdown stops accepting, lets in-flight requests finish, closes services and the store.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+import { loadRegistry, type Registry } from './registry.ts';
+import { Connection } from './connection.ts';
+import type { BrokerInfo, BrokerServices, Service } from './context.ts';
+import type { Store } from '../store/index.ts';
+import { loadClusterId } from '../store/cluster.ts';
+
+export interface BrokerOptions {
+  config: Config;
+  store: Store;
+  log: Logger;
+  registry?: Registry;
+}
+
+export class Broker implements BrokerServices {
+  readonly config: Config;
+  readonly store: Store;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly clusterId: string;
+  readonly closing: Promise<void>;
+  #info: BrokerInfo;
+  #server: Server | null = null;
+  #connections = new Set<Connection>();
+  #services = new Map<string, Service>();
+  #isClosing = false;
+  #beginClosing!: () => void;
+
+  private constructor(options: BrokerOptions & { registry: Registry; clusterId: string }) {
+    this.config = options.config;
+    this.store = options.store;
+    this.log = options.log;
+    this.registry = options.registry;
+    this.clusterId = options.clusterId;
+    this.#info = { nodeId: options.config.nodeId, host: options.config.advertisedHost, port: options.config.advertisedPort, rack: null };
+    this.closing = new Promise((resolve) => (this.#beginClosing = resolve));
+  }
+
+  static async create(options: BrokerOptions): Promise<Broker> {
+    const registry = options.registry ?? (await loadRegistry());
+    const clusterId = await loadClusterId(options.store.sql);
+    return new Broker({ ...options, registry, clusterId });
+  }
+
+  get info(): BrokerInfo {
+    return this.#info;
+  }
+
+  get isClosing(): boolean {
+    return this.#isClosing;
+  }
+
+  /** The port actually bound (useful with port 0). */
+  get port(): number {
+    const addr = this.#server?.address();
+    return typeof addr === 'object' && addr ? addr.port : this.config.port;
+  }
+
+  service<T extends Service>(name: string, create: (broker: BrokerServices) => T): T {
+    let s = this.#services.get(name);
+    if (!s) {
+      s = create(this);
+      this.#services.set(name, s);
+    }
+    return s as T;
+  }
+
+  async listen(): Promise<void> {
+    const server = createServer({ noDelay: true }, (socket: Socket) => this.#accept(socket));
+    this.#server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.config.port, this.config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    // With port 0 (tests), advertise the port we actually got.
+    if (this.config.port === 0 && this.config.advertisedPort === 0) this.#info = { ...this.#info, port: this.port };
+    else if (this.config.port === 0) this.#info = { ...this.#info, port: this.config.advertisedPort || this.port };
+    this.log.info('listening', { host: this.config.host, port: this.port, advertised: `${this.#info.host}:${this.#info.port}`, apis: this.registry.list().length });
+  }
+
+  #accept(socket: Socket): void {
+    if (this.#isClosing) {
+      socket.destroy();
+      return;
+    }
+    const conn = new Connection(socket, this);
+    this.#connections.add(conn);
+    this.log.debug('connection opened', { conn: conn.id, remote: `${socket.remoteAddress}:${socket.remotePort}` });
+    void conn.closed.then(() => {
+      this.#connections.delete(conn);
+      this.log.debug('connection closed', { conn: conn.id });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#isClosing) return;
+    this.#isClosing = true;
+    this.#beginClosing();
+    const server = this.#server;
+    const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    await Promise.all([...this.#connections].map((c) => c.drain()));
+    await Promise.race([Promise.all([...this.#connections].map((c) => c.closed)), new Promise((r) => setTimeout(r, 2000))]);
+    for (const c of this.#connections) c.destroy('shutdown');
+    await stopped;
+    for (const [name, s] of this.#services) {
+      try {
+        await s.close?.();
+      } catch (err) {
+        this.log.error('service close failed', { service: name, err: err as Error });
+      }
+    }
+    this.log.info('broker stopped');
+  }
+}

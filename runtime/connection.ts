@@ -1,0 +1,228 @@
+// One client connection: splits the byte stream into size-prefixed frames, decodes each request with its
+// API module, runs handlers (reads concurrently, everything else one at a time in arrival order) and writes
+// responses strictly in request order. Bad input closes this connection only, with a log line.
+
+import type { Socket } from 'node:net';
+import { Reader, DecodeError } from '../codec/reader.ts';
+import { Writer } from '../codec/writer.ts';
+import {
+  API_VERSIONS_KEY,
+  readRequestHeaderRest,
+  readRequestHeaderStart,
+  requestHeaderVersion,
+  responseHeaderVersion,
+  writeResponseHeader,
+} from '../codec/headers.ts';
+import { isFlexible } from '../codec/api-codec.ts';
+import { noResponse, type BrokerServices, type RequestContext } from './context.ts';
+import type { ApiModule } from './registry.ts';
+
+/** Most requests a connection may have in progress before we stop reading from it. */
+const MAX_IN_FLIGHT = 128;
+
+interface Slot {
+  done: boolean;
+  frame: Uint8Array | null;
+}
+
+export class ProtocolError extends Error {
+  override name = 'ProtocolError';
+}
+
+let nextConnectionId = 1;
+
+export class Connection {
+  readonly id = nextConnectionId++;
+  readonly #socket: Socket;
+  readonly #broker: BrokerServices;
+  readonly #remote: string;
+  #chunks: Uint8Array[] = [];
+  #buffered = 0;
+  #slots: Slot[] = [];
+  #serialTail: Promise<unknown> = Promise.resolve();
+  #inFlight = 0;
+  #closed = false;
+  #paused = false;
+  readonly closed: Promise<void>;
+
+  constructor(socket: Socket, broker: BrokerServices) {
+    this.#socket = socket;
+    this.#broker = broker;
+    this.#remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 60_000);
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk: Uint8Array) => this.#onData(chunk));
+    socket.on('error', (err) => broker.log.debug('connection error', { conn: this.id, remote: this.#remote, err: err.message }));
+    socket.on('close', () => {
+      this.#closed = true;
+    });
+    socket.on('drain', () => this.#maybeResume());
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Stops reading; in-flight requests still get their responses; then the socket ends. */
+  async drain(): Promise<void> {
+    this.#socket.pause();
+    this.#paused = true;
+    while (this.#inFlight > 0 && !this.#closed) await new Promise((r) => setTimeout(r, 10));
+    this.#socket.end();
+  }
+
+  destroy(reason: string, fields: Record<string, unknown> = {}): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#broker.log.warn(`closing connection: ${reason}`, { conn: this.id, remote: this.#remote, ...fields });
+    this.#socket.destroy();
+  }
+
+  #onData(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    while (!this.#closed && this.#buffered >= 4) {
+      const head = this.#peek(4);
+      const size = new DataView(head.buffer, head.byteOffset, 4).getInt32(0);
+      if (size < 8 || size > this.#broker.config.socketRequestMaxBytes) {
+        this.destroy('invalid frame size', { size, max: this.#broker.config.socketRequestMaxBytes });
+        return;
+      }
+      if (this.#buffered < 4 + size) break;
+      const frame = this.#take(4 + size).subarray(4);
+      this.#dispatch(frame);
+    }
+    this.#maybePause();
+  }
+
+  #peek(n: number): Uint8Array {
+    const first = this.#chunks[0];
+    if (first.length >= n) return first;
+    const joined = this.#concat();
+    return joined;
+  }
+
+  #concat(): Uint8Array {
+    if (this.#chunks.length === 1) return this.#chunks[0];
+    const all = new Uint8Array(this.#buffered);
+    let at = 0;
+    for (const c of this.#chunks) {
+      all.set(c, at);
+      at += c.length;
+    }
+    this.#chunks = [all];
+    return all;
+  }
+
+  #take(n: number): Uint8Array {
+    let first = this.#chunks[0];
+    if (first.length < n) first = this.#concat();
+    const out = first.subarray(0, n);
+    if (first.length === n) this.#chunks.shift();
+    else this.#chunks[0] = first.subarray(n);
+    this.#buffered -= n;
+    return out;
+  }
+
+  #maybePause(): void {
+    if (!this.#paused && (this.#inFlight >= MAX_IN_FLIGHT || this.#socket.writableNeedDrain)) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+  }
+
+  #maybeResume(): void {
+    if (this.#paused && !this.#closed && this.#inFlight < MAX_IN_FLIGHT && !this.#socket.writableNeedDrain && !this.#broker.isClosing) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
+  }
+
+  #dispatch(frame: Uint8Array): void {
+    const r = new Reader(frame);
+    const { apiKey, apiVersion, correlationId } = readRequestHeaderStart(r);
+    const ids = { apiKey, apiVersion, correlationId };
+    const mod = this.#broker.registry.get(apiKey);
+    if (!mod) {
+      this.destroy('unknown api key', ids);
+      return;
+    }
+    const { schema } = mod;
+    const supported = apiVersion >= schema.minVersion && apiVersion <= schema.maxVersion;
+    if (!supported && apiKey !== API_VERSIONS_KEY) {
+      this.destroy(`unsupported version of ${schema.name}`, { ...ids, min: schema.minVersion, max: schema.maxVersion });
+      return;
+    }
+    let request: unknown;
+    let clientId: string | null = null;
+    try {
+      if (supported) {
+        clientId = readRequestHeaderRest(r, requestHeaderVersion(apiKey, isFlexible(schema, apiVersion)));
+        request = mod.decodeRequest(apiVersion, r);
+      } else {
+        // ApiVersions at a version we don't know: answered in the v0 layout with UNSUPPORTED_VERSION.
+        request = { unsupportedVersion: true };
+      }
+    } catch (err) {
+      this.destroy(err instanceof DecodeError ? 'malformed request' : 'request decode failed', { ...ids, err: (err as Error).message });
+      return;
+    }
+    const ctx: RequestContext = {
+      broker: this.#broker,
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId,
+      connectionId: this.id,
+      remoteAddress: this.#remote,
+    };
+    const slot: Slot = { done: false, frame: null };
+    this.#slots.push(slot);
+    this.#inFlight++;
+    const run = () => this.#run(mod, request, ctx, slot, supported ? apiVersion : 0);
+    if (mod.concurrent) {
+      void run();
+    } else {
+      const p = this.#serialTail.then(run);
+      this.#serialTail = p;
+    }
+  }
+
+  async #run(mod: ApiModule, request: unknown, ctx: RequestContext, slot: Slot, encodeVersion: number): Promise<void> {
+    try {
+      const response = await mod.handle(request, ctx);
+      if (response !== noResponse && !this.#closed) {
+        const w = new Writer(1024);
+        const sizeAt = w.reserveInt32();
+        writeResponseHeader(w, ctx.correlationId, responseHeaderVersion(ctx.apiKey, isFlexible(mod.schema, encodeVersion)));
+        mod.encodeResponse(encodeVersion, w, response);
+        w.setInt32At(sizeAt, w.pos - 4);
+        slot.frame = w.bytes();
+      }
+    } catch (err) {
+      this.#broker.log.error('request failed', {
+        conn: this.id,
+        api: mod.schema.name,
+        apiKey: ctx.apiKey,
+        apiVersion: ctx.apiVersion,
+        correlationId: ctx.correlationId,
+        err: err as Error,
+      });
+      this.destroy('handler error', { apiKey: ctx.apiKey, apiVersion: ctx.apiVersion, correlationId: ctx.correlationId });
+    } finally {
+      slot.done = true;
+      this.#inFlight--;
+      this.#flush();
+    }
+  }
+
+  #flush(): void {
+    while (this.#slots.length > 0 && this.#slots[0].done) {
+      const slot = this.#slots.shift() as Slot;
+      if (slot.frame && !this.#closed) this.#socket.write(slot.frame);
+    }
+    this.#maybePause();
+    this.#maybeResume();
+  }
+}

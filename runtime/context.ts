@@ -1,0 +1,45 @@
+// What a handler receives with its request: the broker's services and the request's own header fields.
+
+import type { Config } from './config.ts';
+import type { Logger } from './log.ts';
+import type { Registry } from './registry.ts';
+import type { Store } from '../store/index.ts';
+
+export interface BrokerInfo {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+}
+
+/** A long-lived piece of broker state (a coordinator, a notifier) created on first use; closed at shutdown. */
+export interface Service {
+  close?(): Promise<void> | void;
+}
+
+export interface BrokerServices {
+  readonly config: Config;
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly log: Logger;
+  readonly info: BrokerInfo;
+  readonly clusterId: string;
+  /** Resolves once shutdown begins: long polls end early on it. */
+  readonly closing: Promise<void>;
+  readonly isClosing: boolean;
+  /** The broker's single instance of a service, created by `create` on first use. */
+  service<T extends Service>(name: string, create: (broker: BrokerServices) => T): T;
+}
+
+export interface RequestContext {
+  readonly broker: BrokerServices;
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  readonly connectionId: number;
+  readonly remoteAddress: string;
+}
+
+/** A handler returns this to send no response at all (Produce with acks=0). */
+export const noResponse: unique symbol = Symbol('noResponse');

@@ -1,0 +1,55 @@
+// Entry point: reads the configuration, starts the embedded PostgreSQL when no database URL is given,
+// opens the store, starts the broker and shuts everything down on SIGINT/SIGTERM.
+
+import process from 'node:process';
+import { resolve } from 'node:path';
+import { ConfigError, describeConfig, loadConfig } from './config.ts';
+import { createLogger } from './log.ts';
+import { Broker } from './broker.ts';
+import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { openStore } from '../store/index.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  log.info('pg-kafka starting', { config: describeConfig(config) });
+
+  let url = config.databaseUrl;
+  let embedded: { stop(): Promise<void> } | null = null;
+  if (!url) {
+    const pg = await startEmbeddedPostgres({ dataDir: resolve(config.dataDir), log: (m: string) => log.info(m) });
+    embedded = pg;
+    url = pg.url;
+    log.info('embedded PostgreSQL started', { dataDir: resolve(config.dataDir) });
+  }
+  const store = await openStore(url, { log: (m: string) => log.info(m) });
+  const broker = await Broker.create({ config, store, log });
+  await broker.listen();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    await broker.close();
+    await store.close();
+    if (embedded) await embedded.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+// The store's contract: the coarse domain methods handlers call. All SQL lives behind it, in store/.
+
+import type { KafkaRecord } from '../codec/record-batch.ts';
+
+export interface Topic {
+  /** Internal numeric id, used as the key of every per-topic row. */
+  readonly id: number;
+  /** Kafka's topic id (a UUID), stable for the topic's life, shown in Metadata v10+ and used by Fetch v13+. */
+  readonly topicId: string;
+  readonly name: string;
+  readonly partitions: number;
+  /** Topic-level configs that were set explicitly (Kafka names, e.g. "compression.type": "lz4"). */
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+export interface NewTopic {
+  name: string;
+  partitions: number;
+  configs?: Record<string, string>;
+}
+
+/** One batch to append, already validated and decoded; offsets are assigned by the store. */
+export interface AppendBatch {
+  /** Batch attributes (compression bits as the producer sent them, timestamp type, transactional, control). */
+  attributes: number;
+  baseTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  records: KafkaRecord[];
+}
+
+export interface PartitionAppend {
+  topic: Topic;
+  partition: number;
+  batches: AppendBatch[];
+  /** When set (topic uses LogAppendTime), every record's timestamp becomes this. */
+  logAppendTime?: number;
+}
+
+export interface PartitionAppendResult {
+  /** Offset of the first record appended. */
+  baseOffset: number;
+  /** Offset of each batch's first record, in input order. */
+  batchBaseOffsets: number[];
+  logStartOffset: number;
+  highWatermark: number;
+}
+
+/** A stored record as read back, with what is needed to rebuild batches. */
+export interface StoredRecord {
+  offset: number;
+  timestamp: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headerKeys: string[] | null;
+  headerValues: (Uint8Array | null)[] | null;
+  producerId: number;
+  producerEpoch: number;
+  sequence: number;
+  /** The attributes of the batch the record came in with. */
+  attributes: number;
+}
+
+export interface ReadOptions {
+  fromOffset: number;
+  /** Stop after roughly this many bytes of key+value+headers (always at least one record). */
+  maxBytes: number;
+  /** Exclusive upper bound (e.g. the last stable offset); defaults to the high watermark. */
+  toOffset?: number;
+}
+
+export interface PartitionOffsets {
+  logStartOffset: number;
+  highWatermark: number;
+}
+
+export interface TimestampOffset {
+  offset: number;
+  timestamp: number;
+}
+
+/** A partition's log changed: fired after a commit, locally at once and from other brokers over LISTEN/NOTIFY. */
+export type AppendListener = (topicId: number, partition: number, highWatermark: number) => void;

@@ -1,0 +1,60 @@
+// Starts a broker for a test file: a fresh database on the test PostgreSQL, the store, and the broker on a
+// free port of 127.0.0.1. Everything is torn down by stop().
+
+import { loadConfig, type ConfigInput, type Config } from '../../runtime/config.ts';
+import { createLogger, type LogLevel } from '../../runtime/log.ts';
+import { Broker } from '../../runtime/broker.ts';
+import { openStore, type Store } from '../../store/index.ts';
+import { createTestDatabase } from './database.ts';
+import process from 'node:process';
+
+export interface TestBroker {
+  broker: Broker;
+  store: Store;
+  config: Config;
+  port: number;
+  /** "127.0.0.1:port", for clients. */
+  address: string;
+  databaseUrl: string;
+  /** Stops the broker and store but keeps the database (for restart tests). */
+  stopBroker(): Promise<void>;
+  /** Stops everything and drops the database. */
+  stop(): Promise<void>;
+}
+
+export async function startTestBroker(overrides: ConfigInput = {}, options: { databaseUrl?: string } = {}): Promise<TestBroker> {
+  const db = options.databaseUrl ? null : await createTestDatabase();
+  const databaseUrl = options.databaseUrl ?? (db as { url: string }).url;
+  const config = loadConfig([], {}, {
+    host: '127.0.0.1',
+    port: 0,
+    databaseUrl,
+    groupInitialRebalanceDelayMs: 0,
+    logLevel: (process.env.PGKAFKA_TEST_LOG_LEVEL as LogLevel | undefined) ?? 'warn',
+    ...overrides,
+  });
+  const log = createLogger(config.logLevel);
+  const store = await openStore(databaseUrl);
+  const broker = await Broker.create({ config, store, log });
+  await broker.listen();
+  let brokerStopped = false;
+  const stopBroker = async () => {
+    if (brokerStopped) return;
+    brokerStopped = true;
+    await broker.close();
+    await store.close();
+  };
+  return {
+    broker,
+    store,
+    config,
+    port: broker.port,
+    address: `127.0.0.1:${broker.port}`,
+    databaseUrl,
+    stopBroker,
+    async stop() {
+      await stopBroker();
+      if (db) await db.drop();
+    },
+  };
+}
