@@ -1,8 +1,28 @@
-// CreateTopics (api key): TODO describe the versions served and what changes between them.
+// CreateTopics (key 19), versions 2-7. v2 is the oldest we serve (throttle time, error messages, validateOnly
+// all present); v4 lets numPartitions and replicationFactor be -1 (broker defaults); v5 is flexible and answers
+// numPartitions, replicationFactor and the topic's configs (name, value, source); v6 changes nothing on the wire
+// (quota errors); v7 answers the topic id.
+// Checks, in Kafka's order: duplicate names in one request (INVALID_REQUEST, one result per name), invalid names
+// (INVALID_TOPIC_EXCEPTION), existing topics (TOPIC_ALREADY_EXISTS), configs (INVALID_CONFIG with
+// validateTopicConfigs' message), then either manual assignments (numPartitions and replicationFactor must be -1,
+// else INVALID_REQUEST; partitions 0..n-1, each listing only this broker, else INVALID_REPLICA_ASSIGNMENT; they
+// define the partition count) or replicationFactor 0 or < -1 (INVALID_REPLICATION_FACTOR) and numPartitions 0 or
+// < -1 (INVALID_PARTITIONS); numPartitions -1 takes num.partitions. More than 100000 partitions: INVALID_PARTITIONS.
+// Replication: PostgreSQL holds the data, so there is nothing to replicate. Any replicationFactor >= 1 (or -1)
+// is accepted and the topic is reported with one replica, this broker; the factor asked for is not stored and
+// v5+ answers replicationFactor 1. validateOnly runs every check, creates nothing, and answers as if it had
+// (with a zero topic id).
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import { MAX_PARTITIONS_PER_TOPIC, topicNameProblem } from '../runtime/topic-names.ts';
+import { topicConfigDefs, validateTopicConfigs } from '../runtime/topic-configs.ts';
+import { topicConfigEntries } from '../runtime/config-entries.ts';
+import { TopicExistsError } from '../store/errors.ts';
+import { assignmentProblem } from '../runtime/replica-assignment.ts';
+import type { Topic } from '../store/types.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's CreateTopicsRequest.json and CreateTopicsResponse.json, versions 2-7.
 export const schema = {
@@ -90,6 +110,128 @@ export interface CreateTopicsResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<CreateTopicsRequest, CreateTopicsResponse>(schema);
 
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+type CreatableTopic = CreateTopicsRequest['topics'][number];
+type TopicResult = NonNullable<CreateTopicsResponse['topics']>[number];
+
+/** A topic that passed every check: what to create. */
+interface Plan {
+  name: string;
+  partitions: number;
+  configs: Record<string, string>;
+}
+
+class Refused extends Error {
+  readonly code: number;
+  constructor(code: number, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
 export async function handle(request: CreateTopicsRequest, ctx: RequestContext): Promise<CreateTopicsResponse> {
-  throw new Error('create-topics: handler missing');
+  const { store } = ctx.broker;
+  const counts = new Map<string, number>();
+  for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+  const unique = request.topics.filter((t) => counts.get(t.name) === 1);
+  const validNames = unique.map((t) => t.name).filter((n) => topicNameProblem(n) === null);
+  const existing = validNames.length > 0 ? await store.getTopics(validNames) : new Map<string, Topic>();
+
+  const results = await Promise.all(unique.map(async (t): Promise<TopicResult> => {
+    try {
+      const plan = check(t, existing, ctx);
+      if (request.validateOnly) return created(plan, ZERO_UUID, ctx);
+      let topic: Topic;
+      try {
+        topic = await store.createTopic({ name: plan.name, partitions: plan.partitions, configs: plan.configs });
+      } catch (err) {
+        if (err instanceof TopicExistsError) throw new Refused(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+        throw err;
+      }
+      ctx.broker.log.info('topic created', { topic: topic.name, partitions: topic.partitions, clientId: ctx.clientId });
+      return created(plan, topic.topicId, ctx);
+    } catch (err) {
+      if (!(err instanceof Refused)) throw err;
+      return { name: t.name, topicId: ZERO_UUID, errorCode: err.code, errorMessage: err.message, numPartitions: -1, replicationFactor: -1, configs: [] };
+    }
+  }));
+  for (const [name, n] of counts) {
+    if (n > 1) {
+      results.push({ name, topicId: ZERO_UUID, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.', numPartitions: -1, replicationFactor: -1, configs: [] });
+    }
+  }
+  return { throttleTimeMs: 0, topics: results };
+}
+
+/** Every check of one topic, in Kafka's order; throws Refused with the first problem. */
+function check(t: CreatableTopic, existing: ReadonlyMap<string, Topic>, ctx: RequestContext): Plan {
+  const { config, info } = ctx.broker;
+  const nameProblem = topicNameProblem(t.name);
+  if (nameProblem !== null) throw new Refused(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
+  if (existing.has(t.name)) throw new Refused(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+
+  // Null-prototype maps, and names checked with hasOwn: "__proto__" or "toString" are unknown configs, nothing more.
+  const configs: Record<string, string> = Object.create(null);
+  const asked: Record<string, string | null> = Object.create(null);
+  for (const c of t.configs) {
+    if (!Object.hasOwn(topicConfigDefs, c.name)) throw new Refused(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${c.name}`);
+    asked[c.name] = c.value;
+    if (c.value !== null) configs[c.name] = c.value;
+    else delete configs[c.name];
+  }
+  const problem = validateTopicConfigs(asked);
+  if (problem !== null) throw new Refused(ErrorCode.INVALID_CONFIG, problem.message);
+
+  let partitions: number;
+  if (t.assignments.length > 0) {
+    if (t.replicationFactor !== -1) {
+      throw new Refused(ErrorCode.INVALID_REQUEST, 'A manual partition assignment was specified, but replication factor was not set to -1.');
+    }
+    if (t.numPartitions !== -1) {
+      throw new Refused(ErrorCode.INVALID_REQUEST, 'A manual partition assignment was specified, but numPartitions was not set to -1.');
+    }
+    const seen = new Set<number>();
+    for (const a of t.assignments) {
+      if (seen.has(a.partitionIndex)) {
+        throw new Refused(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Found multiple manual partition assignments for partition ${a.partitionIndex}`);
+      }
+      seen.add(a.partitionIndex);
+      const problem = assignmentProblem(a.brokerIds, info.nodeId);
+      if (problem !== null) throw new Refused(ErrorCode.INVALID_REPLICA_ASSIGNMENT, problem);
+    }
+    for (let i = 0; i < t.assignments.length; i++) {
+      if (!seen.has(i)) throw new Refused(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partitions should be a consecutive 0-based integer sequence');
+    }
+    partitions = t.assignments.length;
+  } else if (t.replicationFactor === 0 || t.replicationFactor < -1) {
+    throw new Refused(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0, or -1 to use the default value.');
+  } else if (t.numPartitions === 0 || t.numPartitions < -1) {
+    throw new Refused(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
+  } else {
+    partitions = t.numPartitions === -1 ? config.defaultPartitions : t.numPartitions;
+  }
+  if (partitions > MAX_PARTITIONS_PER_TOPIC) {
+    throw new Refused(ErrorCode.INVALID_PARTITIONS, `Number of partitions ${partitions} exceeds the maximum of ${MAX_PARTITIONS_PER_TOPIC}.`);
+  }
+  return { name: t.name, partitions, configs };
+}
+
+function created(plan: Plan, topicId: string, ctx: RequestContext): TopicResult {
+  const { config, info } = ctx.broker;
+  return {
+    name: plan.name,
+    topicId,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    numPartitions: plan.partitions,
+    replicationFactor: 1,
+    configs: topicConfigEntries(plan.configs, config, info).map((e) => ({
+      name: e.name,
+      value: e.value,
+      readOnly: false,
+      configSource: e.source,
+      isSensitive: false,
+    })),
+  };
 }

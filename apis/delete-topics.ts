@@ -1,8 +1,14 @@
-// DeleteTopics (api key): TODO describe the versions served and what changes between them.
+// DeleteTopics (key 20), versions 1-6: deletes topics with their partitions and records. v1 is the oldest we
+// serve (throttle time); v4 is flexible; v5 adds an error message per topic; v6 names topics by name or by topic id
+// (name null) and answers with both. Unknown names get UNKNOWN_TOPIC_OR_PARTITION, unknown ids UNKNOWN_TOPIC_ID.
+// As in Kafka: a name given twice gets one INVALID_REQUEST "Duplicate topic name." (ids likewise), and a v6 entry
+// with both name and id, or neither, gets INVALID_REQUEST.
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import type { Topic } from '../store/types.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's DeleteTopicsRequest.json and DeleteTopicsResponse.json, versions 1-6.
 export const schema = {
@@ -52,6 +58,83 @@ export interface DeleteTopicsResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<DeleteTopicsRequest, DeleteTopicsResponse>(schema);
 
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+type Result = NonNullable<DeleteTopicsResponse['responses']>[number];
+
 export async function handle(request: DeleteTopicsRequest, ctx: RequestContext): Promise<DeleteTopicsResponse> {
-  throw new Error('delete-topics: handler missing');
+  const { store } = ctx.broker;
+  const responses: Result[] = [];
+  const refuse = (name: string | null, topicId: string, errorCode: number, errorMessage: string | null) =>
+    responses.push({ name, topicId, errorCode, errorMessage });
+
+  // Sort the request into names and ids, answering malformed entries at once.
+  const names: string[] = [];
+  const ids: string[] = [];
+  const duplicateNames = new Set<string>();
+  const duplicateIds = new Set<string>();
+  const addName = (name: string) => (names.includes(name) ? duplicateNames.add(name) : names.push(name));
+  const addId = (id: string) => (ids.includes(id) ? duplicateIds.add(id) : ids.push(id));
+  if (ctx.apiVersion < 6) {
+    for (const name of request.topicNames) addName(name);
+  } else {
+    for (const t of request.topics) {
+      if (t.name === null) {
+        if (t.topicId === ZERO_UUID) refuse(null, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Neither topic name nor id were specified.');
+        else addId(t.topicId);
+      } else if (t.topicId === ZERO_UUID) {
+        addName(t.name);
+      } else {
+        refuse(t.name, t.topicId, ErrorCode.INVALID_REQUEST, 'You may not specify both topic name and topic id.');
+      }
+    }
+  }
+  for (const name of duplicateNames) refuse(name, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.');
+  for (const id of duplicateIds) refuse(null, id, ErrorCode.INVALID_REQUEST, 'Duplicate topic id.');
+  const wantedNames = names.filter((n) => !duplicateNames.has(n));
+  const wantedIds = ids.filter((id) => !duplicateIds.has(id));
+
+  const [byName, byId] = await Promise.all([
+    wantedNames.length > 0 ? store.getTopics(wantedNames) : new Map<string, Topic>(),
+    wantedIds.length > 0 ? store.getTopicsByIds(wantedIds) : new Map<string, Topic>(),
+  ]);
+  const targets: { topic: Topic; byId: boolean }[] = [];
+  for (const name of wantedNames) {
+    const topic = byName.get(name);
+    if (topic) targets.push({ topic, byId: false });
+    else refuse(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
+  }
+  for (const id of wantedIds) {
+    const topic = byId.get(id);
+    if (topic) targets.push({ topic, byId: true });
+    else refuse(null, id, ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.');
+  }
+
+  // The same topic asked for by name and by id is deleted once; both entries are answered.
+  const deletions = new Map<number, Promise<boolean>>();
+  const deleteOnce = (topic: Topic): Promise<boolean> => {
+    let p = deletions.get(topic.id);
+    if (!p) {
+      p = deleteTopic(ctx, topic);
+      deletions.set(topic.id, p);
+    }
+    return p;
+  };
+  const done = await Promise.all(targets.map(async ({ topic, byId }): Promise<Result> => {
+    const deleted = await deleteOnce(topic);
+    if (deleted) return { name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.NONE, errorMessage: null };
+    // Someone else deleted it between our read and our delete.
+    return byId
+      ? { name: null, topicId: topic.topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: 'This server does not host this topic ID.' }
+      : { name: topic.name, topicId: ZERO_UUID, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: 'This server does not host this topic-partition.' };
+  }));
+  return { throttleTimeMs: 0, responses: [...done, ...responses] };
+}
+
+/** Deletes one topic; false when it was already gone. */
+async function deleteTopic(ctx: RequestContext, topic: Topic): Promise<boolean> {
+  const deleted = await ctx.broker.store.deleteTopic(topic);
+  if (deleted === null) return false;
+  ctx.broker.log.info('topic deleted', { topic: topic.name, clientId: ctx.clientId });
+  return true;
 }

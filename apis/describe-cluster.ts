@@ -1,8 +1,13 @@
-// DescribeCluster (api key): TODO describe the versions served and what changes between them.
+// DescribeCluster (key 60), versions 0-1: the cluster id, this broker as the only broker and as controller,
+// and (when asked) the cluster's authorized operations: all of them, as Kafka without an authorizer reports.
+// Flexible from v0. v1 adds the endpoint type: 1 (brokers) is served; 2 (controllers) gets
+// MISMATCHED_ENDPOINT_TYPE, anything else UNSUPPORTED_ENDPOINT_TYPE, as Kafka's brokers answer.
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../runtime/authorized-operations.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's DescribeClusterRequest.json and DescribeClusterResponse.json, versions 0-1.
 export const schema = {
@@ -56,6 +61,32 @@ export interface DescribeClusterResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<DescribeClusterRequest, DescribeClusterResponse>(schema);
 
+export const concurrent = true;
+
+/** Kafka's EndpointType. */
+const EndpointType = { UNKNOWN: 0, BROKER: 1, CONTROLLER: 2 } as const;
+
 export async function handle(request: DescribeClusterRequest, ctx: RequestContext): Promise<DescribeClusterResponse> {
-  throw new Error('describe-cluster: handler missing');
+  const { info, clusterId } = ctx.broker;
+  const endpointType = ctx.apiVersion >= 1 ? request.endpointType : EndpointType.BROKER;
+  if (endpointType === EndpointType.CONTROLLER) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.MISMATCHED_ENDPOINT_TYPE,
+      errorMessage: 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER',
+    };
+  }
+  if (endpointType !== EndpointType.BROKER) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, errorMessage: `Unsupported endpoint type ${endpointType}` };
+  }
+  return {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    endpointType: EndpointType.BROKER,
+    clusterId,
+    controllerId: info.nodeId,
+    brokers: [{ brokerId: info.nodeId, host: info.host, port: info.port, rack: info.rack }],
+    clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+  };
 }

@@ -1,8 +1,22 @@
-// DescribeConfigs (api key): TODO describe the versions served and what changes between them.
+// DescribeConfigs (key 32), versions 0-4: the configs of topics (resource type 2) and of this broker (type 4).
+// v0 has isDefault instead of a source; v1 adds the config source and synonyms (with includeSynonyms); v2 changes
+// nothing on the wire; v3 adds the config type and documentation (with includeDocumentation); v4 is flexible.
+// Topics: every setting of runtime/topic-configs.ts with the value in force, TOPIC_CONFIG when set on the topic,
+// else the source of the broker setting it falls back to (see runtime/config-entries.ts); unknown topics get
+// UNKNOWN_TOPIC_OR_PARTITION, invalid names INVALID_TOPIC_EXCEPTION. Broker: the settings of
+// runtime/broker-configs.ts under Kafka's names, read-only, STATIC_BROKER_CONFIG. As in Kafka, the resource name
+// must be our node id or "" (the cluster-wide dynamic defaults: there are none, so the list is empty); another id
+// or a non-number gets INVALID_REQUEST. Other resource types (groups, broker loggers, client metrics) get
+// INVALID_REQUEST. configurationKeys null or empty means every config; unknown keys are left out.
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import { topicNameProblem } from '../runtime/topic-names.ts';
+import { brokerConfigDefs } from '../runtime/broker-configs.ts';
+import { ConfigSource, topicConfigEntries, type ConfigEntry } from '../runtime/config-entries.ts';
+import type { Topic } from '../store/types.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's DescribeConfigsRequest.json and DescribeConfigsResponse.json, versions 0-4.
 export const schema = {
@@ -84,6 +98,79 @@ export interface DescribeConfigsResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<DescribeConfigsRequest, DescribeConfigsResponse>(schema);
 
+export const concurrent = true;
+
+/** Kafka's ConfigResource.Type. */
+export const ResourceType = { UNKNOWN: 0, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16, GROUP: 32 } as const;
+
+const resourceTypeNames: ReadonlyMap<number, string> = new Map(Object.entries(ResourceType).map(([k, v]) => [v, k]));
+
+type Resource = DescribeConfigsRequest['resources'][number];
+type Result = NonNullable<DescribeConfigsResponse['results']>[number];
+type ConfigResult = NonNullable<Result['configs']>[number];
+
 export async function handle(request: DescribeConfigsRequest, ctx: RequestContext): Promise<DescribeConfigsResponse> {
-  throw new Error('describe-configs: handler missing');
+  const topicNames = request.resources
+    .filter((r) => r.resourceType === ResourceType.TOPIC && topicNameProblem(r.resourceName) === null)
+    .map((r) => r.resourceName);
+  const topics = topicNames.length > 0 ? await ctx.broker.store.getTopics([...new Set(topicNames)]) : new Map<string, Topic>();
+  return { throttleTimeMs: 0, results: request.resources.map((r) => describe(r, request, topics, ctx)) };
+}
+
+function describe(resource: Resource, request: DescribeConfigsRequest, topics: ReadonlyMap<string, Topic>, ctx: RequestContext): Result {
+  const { resourceType, resourceName } = resource;
+  const failed = (errorCode: number, errorMessage: string | null): Result => ({ errorCode, errorMessage, resourceType, resourceName, configs: [] });
+  const { config, info } = ctx.broker;
+  let entries: ConfigEntry[];
+  let readOnly: boolean;
+  switch (resourceType) {
+    case ResourceType.TOPIC: {
+      const problem = topicNameProblem(resourceName);
+      if (problem !== null) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
+      const topic = topics.get(resourceName);
+      if (!topic) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+      entries = topicConfigEntries(topic.configs, config, info);
+      readOnly = false;
+      break;
+    }
+    case ResourceType.BROKER: {
+      readOnly = true;
+      if (resourceName === '') {
+        entries = []; // cluster-wide dynamic defaults: pg-kafka has none
+        break;
+      }
+      if (!/^[+-]?\d+$/.test(resourceName)) {
+        return failed(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${resourceName}`);
+      }
+      if (Number(resourceName) !== info.nodeId) {
+        return failed(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${info.nodeId} or empty string, but received ${resourceName}`);
+      }
+      entries = brokerConfigDefs.map((d) => {
+        const value = d.value(config, info);
+        return { name: d.name, value, source: ConfigSource.STATIC_BROKER_CONFIG, synonyms: [{ name: d.name, value, source: ConfigSource.STATIC_BROKER_CONFIG }], type: d.type, doc: d.doc };
+      });
+      break;
+    }
+    default:
+      return failed(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${resourceTypeNames.get(resourceType) ?? resourceType}`);
+  }
+
+  const keys = resource.configurationKeys;
+  if (keys !== null && keys.length > 0) {
+    const wanted = new Set(keys);
+    entries = entries.filter((e) => wanted.has(e.name));
+  }
+  const version = ctx.apiVersion;
+  const configs = entries.map((e): ConfigResult => ({
+    name: e.name,
+    value: e.value,
+    readOnly,
+    isDefault: e.source === ConfigSource.DEFAULT_CONFIG,
+    configSource: e.source,
+    isSensitive: false,
+    synonyms: version >= 1 && request.includeSynonyms ? e.synonyms : [],
+    configType: e.type,
+    documentation: version >= 3 && request.includeDocumentation ? e.doc : null,
+  }));
+  return { errorCode: ErrorCode.NONE, errorMessage: null, resourceType, resourceName, configs };
 }

@@ -1,8 +1,21 @@
-// Metadata (api key): TODO describe the versions served and what changes between them.
+// Metadata (key 3), versions 0-12: this broker as the only broker and controller, and topics with their
+// partitions, each led by this broker (leader epoch 0, replicas and ISR = this node: PostgreSQL holds the data).
+// v0: an empty topic list means all topics. v1+: null means all, an empty list none; adds rack, controller id,
+// isInternal. v2 adds the cluster id, v3 throttle time, v4 allowAutoTopicCreation (before v4 auto-creation is
+// always asked for), v5 offline replicas, v7 leader epoch, v8 authorized operations (cluster ones only in 8-10),
+// v9 is flexible, v10 topic ids (topics may be asked for by id with a null name), v12 nullable topic names.
+// Unknown topics are created on the spot (auto.create.topics.enable and allowAutoTopicCreation) and answered
+// ready, without Kafka's LEADER_NOT_AVAILABLE round; invalid names get INVALID_TOPIC_EXCEPTION and are never
+// created. Unknown ids get UNKNOWN_TOPIC_ID. (Kafka itself accepts ids only from v12; we take them from v10.)
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import { isValidTopicName } from '../runtime/topic-names.ts';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../runtime/authorized-operations.ts';
+import { TopicExistsError } from '../store/errors.ts';
+import type { Topic } from '../store/types.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's MetadataRequest.json and MetadataResponse.json, versions 0-12.
 export const schema = {
@@ -92,6 +105,120 @@ export interface MetadataResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<MetadataRequest, MetadataResponse>(schema);
 
+export const concurrent = true;
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+type TopicResult = NonNullable<MetadataResponse['topics']>[number];
+
 export async function handle(request: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> {
-  throw new Error('metadata: handler missing');
+  const { store, info, clusterId } = ctx.broker;
+  const version = ctx.apiVersion;
+  const nodeId = info.nodeId;
+  const topicOps = version >= 8 && request.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED;
+
+  const found = (t: Topic): TopicResult => ({
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.topicId,
+    isInternal: false,
+    partitions: Array.from({ length: t.partitions }, (_, i) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: i,
+      leaderId: nodeId,
+      leaderEpoch: 0,
+      replicaNodes: [nodeId],
+      isrNodes: [nodeId],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: topicOps,
+  });
+  const failed = (errorCode: number, name: string | null, topicId = ZERO_UUID): TopicResult => ({
+    errorCode,
+    name,
+    topicId,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: topicOps,
+  });
+
+  let topics: TopicResult[];
+  const all = request.topics === null || (version === 0 && request.topics.length === 0);
+  if (all) {
+    topics = (await store.listTopics()).map(found);
+  } else {
+    topics = await describeRequested(request, ctx, found, failed);
+  }
+
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId, host: info.host, port: info.port, rack: info.rack }],
+    clusterId,
+    controllerId: nodeId,
+    topics,
+    clusterAuthorizedOperations: version >= 8 && request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+  };
+}
+
+/** The topics asked for, in request order (each once): by name, or by id (name null, v10+). */
+async function describeRequested(
+  request: MetadataRequest,
+  ctx: RequestContext,
+  found: (t: Topic) => TopicResult,
+  failed: (errorCode: number, name: string | null, topicId?: string) => TopicResult,
+): Promise<TopicResult[]> {
+  const { config, store } = ctx.broker;
+  const version = ctx.apiVersion;
+  type Wanted = { name: string } | { id: string };
+  const wanted: Wanted[] = [];
+  const seenNames = new Set<string>();
+  const seenIds = new Set<string>();
+  for (const t of request.topics ?? []) {
+    if (t.name === null && version >= 10) {
+      if (!seenIds.has(t.topicId)) wanted.push({ id: t.topicId });
+      seenIds.add(t.topicId);
+    } else {
+      const name = t.name ?? '';
+      if (!seenNames.has(name)) wanted.push({ name });
+      seenNames.add(name);
+    }
+  }
+  const validNames = [...seenNames].filter(isValidTopicName);
+  const ids = [...seenIds].filter((id) => id !== ZERO_UUID);
+  const [byName, byId] = await Promise.all([
+    validNames.length > 0 ? store.getTopics(validNames) : new Map<string, Topic>(),
+    ids.length > 0 ? store.getTopicsByIds(ids) : new Map<string, Topic>(),
+  ]);
+
+  const autoCreate = config.autoCreateTopics && (version < 4 || request.allowAutoTopicCreation);
+  const missing = validNames.filter((n) => !byName.has(n));
+  if (autoCreate && missing.length > 0) {
+    const created = await Promise.all(missing.map((name) => createOrRead(ctx, name)));
+    created.forEach((t, i) => {
+      if (t) byName.set(missing[i], t);
+    });
+  }
+
+  return wanted.map((w) => {
+    if ('id' in w) {
+      const t = byId.get(w.id);
+      return t ? found(t) : failed(ErrorCode.UNKNOWN_TOPIC_ID, null, w.id);
+    }
+    if (!isValidTopicName(w.name)) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, w.name);
+    const t = byName.get(w.name);
+    return t ? found(t) : failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, w.name);
+  });
+}
+
+/** Auto-creates a topic; when another client (or broker) created it first, answers with theirs. */
+async function createOrRead(ctx: RequestContext, name: string): Promise<Topic | undefined> {
+  const { config, store, log } = ctx.broker;
+  try {
+    const topic = await store.createTopic({ name, partitions: config.defaultPartitions });
+    log.info('topic auto-created', { topic: name, partitions: topic.partitions, clientId: ctx.clientId });
+    return topic;
+  } catch (err) {
+    if (!(err instanceof TopicExistsError)) throw err;
+    return (await store.getTopics([name])).get(name);
+  }
 }

@@ -1,8 +1,31 @@
-// Produce (api key): TODO describe the versions served and what changes between them.
+// Produce (api key 0), versions 0-11: appends record batches to partition logs, one PostgreSQL transaction per
+// request. v0-2 carry the old message formats (magic 0/1), which are not stored: they are advertised only
+// because librdkafka needs Produce from v0, and their partitions are answered UNSUPPORTED_FOR_MESSAGE_FORMAT.
+// v1 adds throttle time; v2 the log append time; v3 the transactional id and magic-2 batches; v4 allows
+// KAFKA_STORAGE_ERROR; v5 adds the log start offset; v7 allows zstd (earlier versions get
+// UNSUPPORTED_COMPRESSION_TYPE for it); v8 adds per-record errors and an error message; v9 is flexible;
+// v10 adds the current leader and node endpoints (tagged, for NOT_LEADER_OR_FOLLOWER: never sent here);
+// v11 allows TRANSACTION_ABORTABLE.
+// acks 0 appends and sends no answer; acks 1 and -1 answer after the commit; anything else is INVALID_REQUIRED_ACKS.
+// Produce never creates topics. Producer ids, epochs and sequences are stored as sent: the checks of idempotence
+// and transactions go into checkProducerState below.
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
-import type { RequestContext } from '../runtime/context.ts';
+import { ErrorCode } from '../codec/errors.ts';
+import { Compression } from '../codec/compression.ts';
+import {
+  BatchAttributes,
+  batchSize,
+  checkProducedBatch,
+  CorruptRecordError,
+  readBatches,
+  type RecordBatch,
+} from '../codec/record-batch.ts';
+import { noResponse, type RequestContext } from '../runtime/context.ts';
+import { maxMessageBytes, topicConfigValue, usesLogAppendTime } from '../runtime/topic-configs.ts';
+import { UnknownPartitionError } from '../store/errors.ts';
+import type { AppendBatch, PartitionAppend, Topic } from '../store/types.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's ProduceRequest.json and ProduceResponse.json, versions 0-11.
 export const schema = {
@@ -98,6 +121,229 @@ export interface ProduceResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<ProduceRequest, ProduceResponse>(schema);
 
-export async function handle(request: ProduceRequest, ctx: RequestContext): Promise<ProduceResponse> {
-  throw new Error('produce: handler missing');
+type PartitionResponse = NonNullable<NonNullable<ProduceResponse['responses']>[number]['partitionResponses']>[number];
+
+/** One partition of the request that passed validation: what will be appended, and its answer being built. */
+export interface PendingPartition {
+  readonly topic: Topic;
+  readonly partition: number;
+  readonly batches: RecordBatch[];
+  /** What goes to store.append; checkProducerState may set it to null (rejected or duplicate). */
+  append: PartitionAppend | null;
+  readonly out: PartitionResponse;
+}
+
+/** Version from which Produce carries magic-2 record batches. */
+const FIRST_MAGIC2_VERSION = 3;
+/** Version from which zstd is allowed (KIP-110). */
+const FIRST_ZSTD_VERSION = 7;
+
+function errorResponse(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
+}
+
+function fail(out: PartitionResponse, errorCode: number, errorMessage: string | null): void {
+  out.errorCode = errorCode;
+  out.errorMessage = errorMessage;
+  out.baseOffset = -1;
+  out.logAppendTimeMs = -1;
+  out.logStartOffset = -1;
+}
+
+export async function handle(request: ProduceRequest, ctx: RequestContext): Promise<ProduceResponse | typeof noResponse> {
+  const version = ctx.apiVersion;
+  const acks = request.acks;
+  const answer = (response: ProduceResponse) => (acks === 0 ? noResponse : response);
+
+  if (acks !== 0 && acks !== 1 && acks !== -1) {
+    return answer(everyPartition(request, ErrorCode.INVALID_REQUIRED_ACKS, `invalid required acks ${acks}: only -1, 0 and 1 are allowed`));
+  }
+  if (version < FIRST_MAGIC2_VERSION) {
+    return answer(everyPartition(request, ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, 'message formats v0 and v1 are not supported'));
+  }
+
+  const topics = await ctx.broker.store.getTopics(request.topicData.map((t) => t.name));
+  const pending: PendingPartition[] = [];
+  const response: ProduceResponse = {
+    throttleTimeMs: 0,
+    responses: request.topicData.map((t) => {
+      const topic = topics.get(t.name);
+      return {
+        name: t.name,
+        partitionResponses: t.partitionData.map((p) => {
+          if (!topic || p.index < 0 || p.index >= topic.partitions) {
+            return errorResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${t.name}-${p.index}`);
+          }
+          const out = errorResponse(p.index, ErrorCode.NONE);
+          const batches = validatePartition(topic, p.index, p.records, version, ctx, out);
+          if (batches !== null) pending.push({ topic, partition: p.index, batches, append: toAppend(topic, p.index, batches), out });
+          return out;
+        }),
+      };
+    }),
+  };
+
+  await checkProducerState(pending, request, ctx);
+  await appendAll(pending, ctx, version);
+  return answer(response);
+}
+
+/** Every partition of the request answered with the same error. */
+function everyPartition(request: ProduceRequest, errorCode: number, errorMessage: string): ProduceResponse {
+  return {
+    throttleTimeMs: 0,
+    responses: request.topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p) => errorResponse(p.index, errorCode, errorMessage)),
+    })),
+  };
+}
+
+/** Flattens a records field (bytes, or chunks when an encoder built it) to one byte array. */
+function recordBytes(records: Uint8Array | Uint8Array[] | null): Uint8Array | null {
+  if (records === null || !Array.isArray(records)) return records;
+  let n = 0;
+  for (const c of records) n += c.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of records) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/**
+ * Checks one partition's records the way Kafka's log validator does and decodes them; on failure sets the error
+ * in `out` and returns null. Order as in Kafka: batch size against max.message.bytes, then CRC and layout.
+ */
+function validatePartition(
+  topic: Topic,
+  partition: number,
+  raw: Uint8Array | Uint8Array[] | null,
+  version: number,
+  ctx: RequestContext,
+  out: PartitionResponse,
+): RecordBatch[] | null {
+  const data = recordBytes(raw);
+  const where = `${topic.name}-${partition}`;
+  if (data === null || data.length === 0) {
+    fail(out, ErrorCode.INVALID_RECORD, `produce requests must contain at least one record batch per partition (${where})`);
+    return null;
+  }
+  const max = maxMessageBytes(topic.configs, ctx.broker.config);
+  for (let at = 0; at < data.length;) {
+    const size = batchSize(data, at);
+    if (size < 0 || at + size > data.length) break; // truncated: readBatches reports it
+    if (size > max) {
+      fail(out, ErrorCode.MESSAGE_TOO_LARGE, `the record batch size in the append to ${where} is ${size} bytes, which exceeds the maximum configured value of ${max}`);
+      return null;
+    }
+    at += size;
+  }
+  let batches: RecordBatch[];
+  try {
+    batches = readBatches(data);
+    for (const b of batches) checkProducedBatch(b);
+  } catch (err) {
+    if (!(err instanceof CorruptRecordError)) throw err;
+    fail(out, err.code, `${err.message} (${where})`);
+    return null;
+  }
+  for (const b of batches) {
+    if ((b.attributes & BatchAttributes.compressionMask) === Compression.zstd && version < FIRST_ZSTD_VERSION) {
+      fail(out, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `produce requests below version ${FIRST_ZSTD_VERSION} may not use zstd compression`);
+      return null;
+    }
+  }
+  if (isCompacted(topic, ctx)) {
+    const recordErrors = keylessRecords(batches, where);
+    if (recordErrors.length > 0) {
+      fail(out, ErrorCode.INVALID_RECORD, `one or more records have been rejected (${where})`);
+      out.recordErrors = recordErrors;
+      return null;
+    }
+  }
+  return batches;
+}
+
+function isCompacted(topic: Topic, ctx: RequestContext): boolean {
+  return topicConfigValue(topic.configs, 'cleanup.policy', ctx.broker.config).includes('compact');
+}
+
+/** Kafka refuses records without a key on compacted topics, naming each one (KIP-467). */
+function keylessRecords(batches: RecordBatch[], where: string): { batchIndex: number; batchIndexErrorMessage: string }[] {
+  const errors: { batchIndex: number; batchIndexErrorMessage: string }[] = [];
+  let index = 0;
+  for (const b of batches) {
+    for (const r of b.records) {
+      if (r.key === null) errors.push({ batchIndex: index, batchIndexErrorMessage: `compacted topic cannot accept message without key in topic partition ${where}` });
+      index++;
+    }
+  }
+  return errors;
+}
+
+function toAppend(topic: Topic, partition: number, batches: RecordBatch[]): PartitionAppend {
+  const appendBatches: AppendBatch[] = batches.map((b) => ({
+    attributes: b.attributes,
+    baseTimestamp: b.baseTimestamp,
+    producerId: b.producerId,
+    producerEpoch: b.producerEpoch,
+    baseSequence: b.baseSequence,
+    records: b.records,
+  }));
+  return { topic, partition, batches: appendBatches };
+}
+
+/**
+ * Producer state: the one place where idempotence and transactions will be checked before appending
+ * (known producer id and epoch, sequence numbers in order, duplicates answered with their original offsets,
+ * transactional batches only inside a transaction begun with AddPartitionsToTxn). Today every batch is accepted:
+ * producerId, producerEpoch and baseSequence are stored exactly as sent. An implementation rejects a partition
+ * with fail(p.out, code, message) and p.append = null, or answers a duplicate by filling p.out and p.append = null.
+ */
+async function checkProducerState(_pending: PendingPartition[], _request: ProduceRequest, _ctx: RequestContext): Promise<void> {
+  // Idempotent and transactional producers are checked here by later work.
+}
+
+/** Appends every accepted partition in one store call (one transaction) and fills in their answers. */
+async function appendAll(pending: PendingPartition[], ctx: RequestContext, version: number): Promise<void> {
+  let todo = pending.filter((p) => p.append !== null);
+  if (todo.length === 0) return;
+  const now = Date.now();
+  for (const p of todo) {
+    if (usesLogAppendTime(p.topic.configs)) {
+      const append = p.append as PartitionAppend;
+      append.logAppendTime = now;
+      for (const b of append.batches) b.attributes |= BatchAttributes.timestampType;
+      p.out.logAppendTimeMs = now;
+    }
+  }
+  for (;;) {
+    try {
+      const results = await ctx.broker.store.append(todo.map((p) => p.append as PartitionAppend));
+      todo.forEach((p, i) => {
+        p.out.baseOffset = results[i].baseOffset;
+        p.out.logStartOffset = results[i].logStartOffset;
+      });
+      return;
+    } catch (err) {
+      if (err instanceof UnknownPartitionError) {
+        // A topic was deleted or shrunk after its metadata was cached. Nothing was appended: answer those
+        // partitions and append the rest.
+        const gone = new Set(err.partitions.map((x) => `${x.topic.id}:${x.partition}`));
+        for (const p of todo) {
+          if (gone.has(`${p.topic.id}:${p.partition}`)) fail(p.out, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${p.topic.name}-${p.partition}`);
+        }
+        todo = todo.filter((p) => !gone.has(`${p.topic.id}:${p.partition}`));
+        if (todo.length === 0) return;
+        continue;
+      }
+      ctx.broker.log.error('produce: append failed', { err: err as Error, partitions: todo.length });
+      const code = version >= 4 ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_SERVER_ERROR;
+      for (const p of todo) fail(p.out, code, `append failed: ${(err as Error).message}`);
+      return;
+    }
+  }
 }

@@ -2,6 +2,7 @@
 // own setting where Kafka derives them from one) and validation. `honoured` says whether pg-kafka acts on it.
 
 import type { Config } from './config.ts';
+import { TopicCompression, type TopicCompressionName } from '../codec/compression.ts';
 
 export interface TopicConfigDef {
   readonly default: (broker: Config) => string;
@@ -16,7 +17,12 @@ const isLong = (min: number) => (v: string) => /^-?\d+$/.test(v) && Number(v) >=
 const oneOf = (...values: string[]) => (v: string) => values.includes(v);
 const any = () => true;
 
-export const CompressionTypes = ['producer', 'uncompressed', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+export const CompressionTypes = Object.keys(TopicCompression) as TopicCompressionName[];
+
+/** The definition of a known setting; own properties only, so names like "constructor" are unknown. */
+export function topicConfigDef(name: string): TopicConfigDef | undefined {
+  return Object.hasOwn(topicConfigDefs, name) ? topicConfigDefs[name] : undefined;
+}
 
 export const topicConfigDefs: Readonly<Record<string, TopicConfigDef>> = {
   'compression.type': { default: () => 'producer', validate: oneOf(...CompressionTypes), honoured: true, brokerSetting: 'compression.type' },
@@ -55,7 +61,7 @@ export type ConfigProblem = { name: string; message: string };
 /** Checks names and values; returns the first problem (Kafka answers INVALID_CONFIG with it) or null. */
 export function validateTopicConfigs(configs: Readonly<Record<string, string | null>>): ConfigProblem | null {
   for (const [name, value] of Object.entries(configs)) {
-    const def = topicConfigDefs[name];
+    const def = topicConfigDef(name);
     if (!def) return { name, message: `Unknown topic config name: ${name}` };
     if (value !== null && !def.validate(value)) return { name, message: `Invalid value ${value} for configuration ${name}` };
   }
@@ -66,20 +72,14 @@ export function validateTopicConfigs(configs: Readonly<Record<string, string | n
 export function topicConfigValue(configs: Readonly<Record<string, string>>, name: string, broker: Config): string {
   const set = configs[name];
   if (set !== undefined) return set;
-  const def = topicConfigDefs[name];
+  const def = topicConfigDef(name);
   return def ? def.default(broker) : '';
 }
 
 /** Codec number a topic's compression.type asks for, or null for 'producer' (keep what the producer used). */
 export function topicCompression(configs: Readonly<Record<string, string>>): number | null {
-  switch (configs['compression.type']) {
-    case 'uncompressed': return 0;
-    case 'gzip': return 1;
-    case 'snappy': return 2;
-    case 'lz4': return 3;
-    case 'zstd': return 4;
-    default: return null;
-  }
+  const name = configs['compression.type'];
+  return name !== undefined && Object.hasOwn(TopicCompression, name) ? TopicCompression[name as TopicCompressionName] : null;
 }
 
 export function usesLogAppendTime(configs: Readonly<Record<string, string>>): boolean {

@@ -1,0 +1,47 @@
+// DeleteGroups (key 42), versions 0-2: removes empty groups with their committed offsets. A group with members
+// gets NON_EMPTY_GROUP, one that does not exist GROUP_ID_NOT_FOUND. v1 is the same, v2 is flexible.
+
+import type { ApiSchema } from '../codec/schema.ts';
+import { apiCodec } from '../codec/api-codec.ts';
+import type { RequestContext } from '../runtime/context.ts';
+import { groupCoordinator } from '../runtime/groups/coordinator.ts';
+import { deleteGroupsById } from '../runtime/groups/admin.ts';
+
+// <generated> by scripts/gen-api.ts from Kafka's DeleteGroupsRequest.json and DeleteGroupsResponse.json, versions 0-2.
+export const schema = {
+  apiKey: 42,
+  name: 'DeleteGroups',
+  minVersion: 0,
+  maxVersion: 2,
+  flexibleFrom: 2,
+  request: [
+    { name: 'GroupsNames', type: '[]string', versions: '0+' },
+  ],
+  response: [
+    { name: 'ThrottleTimeMs', type: 'int32', versions: '0+' },
+    { name: 'Results', type: '[]struct', versions: '0+', fields: [
+      { name: 'GroupId', type: 'string', versions: '0+' },
+      { name: 'ErrorCode', type: 'int16', versions: '0+' },
+    ] },
+  ],
+} as const satisfies ApiSchema;
+
+export interface DeleteGroupsRequest {
+  groupsNames: string[];
+}
+
+export interface DeleteGroupsResponse {
+  throttleTimeMs?: number;
+  results?: Array<{
+    groupId?: string;
+    errorCode?: number;
+  }>;
+}
+// </generated>
+
+export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<DeleteGroupsRequest, DeleteGroupsResponse>(schema);
+
+export async function handle(request: DeleteGroupsRequest, ctx: RequestContext): Promise<DeleteGroupsResponse> {
+  const results = await deleteGroupsById(groupCoordinator(ctx), request.groupsNames);
+  return { throttleTimeMs: 0, results };
+}

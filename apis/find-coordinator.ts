@@ -1,0 +1,102 @@
+// FindCoordinator (key 10), versions 0-6: which broker coordinates a consumer group (key type 0) or a
+// transactional id (key type 1). v1 adds the key type and an error message, v3 is flexible, v4 batches keys
+// (one answer per key), v5-6 only add error codes. Groups: the broker holding the lease on the group's slot
+// (claimed here if free). Transactions: this broker. Any other key type: INVALID_REQUEST.
+
+import type { ApiSchema } from '../codec/schema.ts';
+import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode, errorName } from '../codec/errors.ts';
+import type { RequestContext } from '../runtime/context.ts';
+import { groupCoordinator } from '../runtime/groups/coordinator.ts';
+
+// <generated> by scripts/gen-api.ts from Kafka's FindCoordinatorRequest.json and FindCoordinatorResponse.json, versions 0-6.
+export const schema = {
+  apiKey: 10,
+  name: 'FindCoordinator',
+  minVersion: 0,
+  maxVersion: 6,
+  flexibleFrom: 3,
+  request: [
+    { name: 'Key', type: 'string', versions: '0-3' },
+    { name: 'KeyType', type: 'int8', versions: '1+', default: "0" },
+    { name: 'CoordinatorKeys', type: '[]string', versions: '4+' },
+  ],
+  response: [
+    { name: 'ThrottleTimeMs', type: 'int32', versions: '1+' },
+    { name: 'ErrorCode', type: 'int16', versions: '0-3' },
+    { name: 'ErrorMessage', type: 'string', versions: '1-3', nullable: '1-3' },
+    { name: 'NodeId', type: 'int32', versions: '0-3' },
+    { name: 'Host', type: 'string', versions: '0-3' },
+    { name: 'Port', type: 'int32', versions: '0-3' },
+    { name: 'Coordinators', type: '[]struct', versions: '4+', fields: [
+      { name: 'Key', type: 'string', versions: '4+' },
+      { name: 'NodeId', type: 'int32', versions: '4+' },
+      { name: 'Host', type: 'string', versions: '4+' },
+      { name: 'Port', type: 'int32', versions: '4+' },
+      { name: 'ErrorCode', type: 'int16', versions: '4+' },
+      { name: 'ErrorMessage', type: 'string', versions: '4+', nullable: '4+' },
+    ] },
+  ],
+} as const satisfies ApiSchema;
+
+export interface FindCoordinatorRequest {
+  key: string;
+  keyType: number;
+  coordinatorKeys: string[];
+}
+
+export interface FindCoordinatorResponse {
+  throttleTimeMs?: number;
+  errorCode?: number;
+  errorMessage?: string | null;
+  nodeId?: number;
+  host?: string;
+  port?: number;
+  coordinators?: Array<{
+    key?: string;
+    nodeId?: number;
+    host?: string;
+    port?: number;
+    errorCode?: number;
+    errorMessage?: string | null;
+  }>;
+}
+// </generated>
+
+export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<FindCoordinatorRequest, FindCoordinatorResponse>(schema);
+
+export const concurrent = true;
+
+const KeyType = { GROUP: 0, TRANSACTION: 1 } as const;
+
+interface Answer {
+  errorCode: number;
+  errorMessage: string | null;
+  nodeId: number;
+  host: string;
+  port: number;
+}
+
+function failure(errorCode: number): Answer {
+  return { errorCode, errorMessage: errorName(errorCode), nodeId: -1, host: '', port: -1 };
+}
+
+async function find(key: string, keyType: number, ctx: RequestContext): Promise<Answer> {
+  if (keyType === KeyType.TRANSACTION) {
+    const { nodeId, host, port } = ctx.broker.info;
+    return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId, host, port };
+  }
+  if (keyType !== KeyType.GROUP) return failure(ErrorCode.INVALID_REQUEST);
+  const owner = await groupCoordinator(ctx).coordinatorFor(key);
+  if (!owner) return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: owner.nodeId, host: owner.host, port: owner.port };
+}
+
+export async function handle(request: FindCoordinatorRequest, ctx: RequestContext): Promise<FindCoordinatorResponse> {
+  const keyType = ctx.apiVersion >= 1 ? request.keyType : KeyType.GROUP;
+  if (ctx.apiVersion >= 4) {
+    const coordinators = await Promise.all(request.coordinatorKeys.map(async (key) => ({ key, ...(await find(key, keyType, ctx)) })));
+    return { throttleTimeMs: 0, coordinators };
+  }
+  return { throttleTimeMs: 0, ...(await find(request.key, keyType, ctx)) };
+}

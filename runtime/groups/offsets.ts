@@ -1,0 +1,260 @@
+// Committed offsets: OffsetCommit (generation fencing, unknown topics and partitions, metadata size), OffsetFetch
+// (some topics or all), OffsetDelete, and expiry under offsets.retention.minutes (Kafka's rules: an empty group's
+// offsets age from when it became empty, a simple consumer's from their commit, a stable group keeps the offsets
+// of the topics it subscribes to).
+
+import { ErrorCode } from '../../codec/errors.ts';
+import type { Topic } from '../../store/types.ts';
+import { commitOffsets, deleteOffsets, expireOffsets, fetchOffsets, type OffsetToCommit } from '../../store/group-offsets.ts';
+import { deleteGroups } from '../../store/groups.ts';
+import { ClassicGroup, GroupState } from './classic-group.ts';
+import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.ts';
+import { validateMember } from './join.ts';
+import { scheduleHeartbeat } from './rebalance.ts';
+import type { GroupCoordinator } from './coordinator.ts';
+
+/** Kafka's offset.metadata.max.bytes default (compared with the metadata string's length). */
+export const OFFSET_METADATA_MAX_BYTES = 4096;
+
+export interface CommitInput {
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  /** OffsetCommit v2-4; -1 for the broker's retention. */
+  retentionTimeMs: number;
+  topics: { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
+  apiVersion: number;
+}
+
+export type CommitOutput = { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
+
+/** Kafka's ClassicGroup.validateOffsetCommit. */
+function validateCommit(group: ClassicGroup, input: CommitInput): number {
+  if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  // Generation -1: an admin client or a consumer without group management; fine while the group is empty.
+  if (input.generationId < 0 && group.is(GroupState.Empty)) return ErrorCode.NONE;
+  if (input.generationId >= 0 || input.memberId !== '' || input.groupInstanceId !== null) {
+    const invalid = validateMember(group, input.memberId, input.groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return invalid;
+    if (input.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+  } else if (!group.is(GroupState.Empty)) {
+    return ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+  if (group.is(GroupState.CompletingRebalance)) return ErrorCode.REBALANCE_IN_PROGRESS;
+  return ErrorCode.NONE;
+}
+
+export async function commitGroupOffsets(c: GroupCoordinator, groupId: string, input: CommitInput): Promise<CommitOutput> {
+  const topics = await c.store.getTopics(input.topics.map((t) => t.name));
+  const known = (name: string, partition: number): Topic | undefined => {
+    const topic = topics.get(name);
+    return topic && partition >= 0 && partition < topic.partitions ? topic : undefined;
+  };
+  const answer = (error: (name: string, partition: number) => number): CommitOutput =>
+    input.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        errorCode: known(t.name, p.partitionIndex) ? error(t.name, p.partitionIndex) : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+      })),
+    }));
+
+  const fence = await c.resolve(groupId);
+  if (typeof fence === 'number') return answer(() => fence);
+  const now = Date.now();
+  const rows: OffsetToCommit[] = [];
+  const tooLarge = new Set<string>();
+  for (const t of input.topics) {
+    for (const p of t.partitions) {
+      const topic = known(t.name, p.partitionIndex);
+      if (!topic) continue;
+      const metadata = p.committedMetadata ?? '';
+      if (metadata.length > OFFSET_METADATA_MAX_BYTES) {
+        tooLarge.add(`${t.name}\u0000${p.partitionIndex}`);
+        continue;
+      }
+      rows.push({
+        topicId: topic.id,
+        partition: p.partitionIndex,
+        offset: p.committedOffset,
+        leaderEpoch: p.committedLeaderEpoch,
+        metadata,
+        expireTimestamp: input.retentionTimeMs >= 0 && input.apiVersion >= 2 && input.apiVersion <= 4 ? now + input.retentionTimeMs : null,
+      });
+    }
+  }
+
+  let group = c.groups.get(groupId);
+  if (!group) {
+    if (input.generationId >= 0) {
+      const code = input.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
+      return answer(() => code);
+    }
+    if (rows.length > 0) {
+      // A simple consumer (no group management): the group exists from its first commit.
+      group = new ClassicGroup(groupId, fence.slot, now);
+      c.groups.set(groupId, group);
+    }
+  } else {
+    const invalid = validateCommit(group, input);
+    if (invalid !== ErrorCode.NONE) return answer(() => invalid);
+    // Commits keep a member's session alive, as heartbeats do.
+    const member = group.get(input.memberId);
+    if (member && (group.is(GroupState.Stable) || group.is(GroupState.PreparingRebalance))) scheduleHeartbeat(c.env, group, member);
+  }
+
+  let result: number = ErrorCode.NONE;
+  if (rows.length > 0) {
+    try {
+      result = (await commitOffsets(c.sql, fence, groupId, rows, now)) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+    } catch (err) {
+      c.env.log.error('offset commit failed', { group: groupId, err: err as Error });
+      result = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+  }
+  return answer((name, partition) => (tooLarge.has(`${name}\u0000${partition}`) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : result));
+}
+
+export interface FetchedPartition {
+  partitionIndex: number;
+  committedOffset: number;
+  committedLeaderEpoch: number;
+  metadata: string | null;
+  errorCode: number;
+}
+
+export interface FetchOutput {
+  errorCode: number;
+  topics: { name: string; partitions: FetchedPartition[] }[];
+}
+
+/**
+ * The group's committed offsets for the requested partitions (-1 where none), or all of them when `topics` is null.
+ * `unknownAsError`: OffsetFetch v0 reports partitions that do not exist as UNKNOWN_TOPIC_OR_PARTITION.
+ */
+export async function fetchGroupOffsets(
+  c: GroupCoordinator,
+  groupId: string,
+  topics: { name: string; partitionIndexes: number[] }[] | null,
+  unknownAsError: boolean,
+): Promise<FetchOutput> {
+  const fence = await c.resolve(groupId);
+  if (typeof fence === 'number') return { errorCode: fence, topics: [] };
+  const group = c.groups.get(groupId);
+  if (group?.is(GroupState.Dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+  if (topics === null) {
+    const rows = group ? await fetchOffsets(c.sql, groupId, null) : [];
+    const byTopic = new Map<string, FetchedPartition[]>();
+    for (const r of rows) {
+      let list = byTopic.get(r.topicName);
+      if (!list) byTopic.set(r.topicName, (list = []));
+      list.push({ partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: r.leaderEpoch, metadata: r.metadata ?? '', errorCode: ErrorCode.NONE });
+    }
+    return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
+  }
+  const known = await c.store.getTopics(topics.map((t) => t.name));
+  const ids = [...known.values()].map((t) => t.id);
+  const rows = group && ids.length > 0 ? await fetchOffsets(c.sql, groupId, ids) : [];
+  const committed = new Map(rows.map((r) => [`${r.topicId}:${r.partition}`, r]));
+  return {
+    errorCode: ErrorCode.NONE,
+    topics: topics.map((t) => {
+      const topic = known.get(t.name);
+      return {
+        name: t.name,
+        partitions: t.partitionIndexes.map((p) => {
+          const row = topic ? committed.get(`${topic.id}:${p}`) : undefined;
+          if (row) {
+            return { partitionIndex: p, committedOffset: row.offset, committedLeaderEpoch: row.leaderEpoch, metadata: row.metadata ?? '', errorCode: ErrorCode.NONE };
+          }
+          const missing = unknownAsError && (!topic || p < 0 || p >= topic.partitions);
+          return {
+            partitionIndex: p,
+            committedOffset: -1,
+            committedLeaderEpoch: -1,
+            metadata: '',
+            errorCode: missing ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.NONE,
+          };
+        }),
+      };
+    }),
+  };
+}
+
+export interface DeleteOffsetsOutput {
+  errorCode: number;
+  topics: { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];
+}
+
+/** OffsetDelete: only offsets the group does not consume (any, when the group is empty). */
+export async function deleteGroupOffsets(
+  c: GroupCoordinator,
+  groupId: string,
+  topics: { name: string; partitions: { partitionIndex: number }[] }[],
+): Promise<DeleteOffsetsOutput> {
+  const fence = await c.resolve(groupId);
+  if (typeof fence === 'number') return { errorCode: fence, topics: [] };
+  const group = c.groups.get(groupId);
+  if (!group || group.is(GroupState.Dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+  const empty = group.is(GroupState.Empty);
+  if (!empty && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+  const known = await c.store.getTopics(topics.map((t) => t.name));
+  const toDelete: { topicId: number; partition: number }[] = [];
+  const out = topics.map((t) => {
+    const topic = known.get(t.name);
+    return {
+      name: t.name,
+      partitions: t.partitions.map(({ partitionIndex }) => {
+        if (!topic || partitionIndex < 0 || partitionIndex >= topic.partitions) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        if (!empty && group.isSubscribedToTopic(t.name)) return { partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+        toDelete.push({ topicId: topic.id, partition: partitionIndex });
+        return { partitionIndex, errorCode: ErrorCode.NONE };
+      }),
+    };
+  });
+  if (toDelete.length > 0) {
+    let code: number = ErrorCode.NONE;
+    try {
+      if (!(await deleteOffsets(c.sql, fence, groupId, toDelete))) code = ErrorCode.NOT_COORDINATOR;
+    } catch (err) {
+      c.env.log.error('offset delete failed', { group: groupId, err: err as Error });
+      code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    if (code !== ErrorCode.NONE) return { errorCode: code, topics: [] };
+  }
+  return { errorCode: ErrorCode.NONE, topics: out };
+}
+
+/**
+ * Expires offsets past offsets.retention.minutes in every group we coordinate, and removes empty groups left
+ * without offsets. `now` can be moved forward by tests. Returns the ids of the groups removed.
+ */
+export async function purgeExpiredOffsets(c: GroupCoordinator, now: number = Date.now()): Promise<string[]> {
+  const retentionMs = c.config.offsetsRetentionMinutes * 60_000;
+  const removed: string[] = [];
+  for (const group of [...c.groups.values()]) {
+    const fence = c.leases.fence(group.slot);
+    if (!fence) continue;
+    let baseTimestamp: number | null = null;
+    let exceptTopicIds: number[] | null = null;
+    if (group.protocolType === null) {
+      // Simple consumer: each offset ages from its own commit.
+    } else if (group.is(GroupState.Empty)) {
+      baseTimestamp = group.stateTimestamp;
+    } else if (group.protocolType === CONSUMER_PROTOCOL_TYPE && group.subscribedTopics !== null && group.is(GroupState.Stable)) {
+      const topics = await c.store.getTopics([...group.subscribedTopics]);
+      exceptTopicIds = [...topics.values()].map((t) => t.id);
+    } else {
+      continue;
+    }
+    const generation = group.generationId;
+    const remaining = await c.serialize(group.groupId, () => expireOffsets(c.sql, fence, group.groupId, { now, retentionMs, baseTimestamp, exceptTopicIds }));
+    if (remaining !== 0 || !c.env.isLive(group) || !group.is(GroupState.Empty) || group.generationId !== generation) continue;
+    if (group.members.size > 0 || group.pendingMembers.size > 0) continue;
+    // An empty group without offsets is gone (Kafka: the group becomes Dead and is removed).
+    c.removeGroup(group);
+    await c.serialize(group.groupId, () => deleteGroups(c.sql, fence, [group.groupId])).catch(() => false);
+    removed.push(group.groupId);
+  }
+  return removed;
+}

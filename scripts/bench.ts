@@ -1,0 +1,199 @@
+// Benchmark: prints figures, asserts nothing. Starts an embedded PostgreSQL (or uses DATABASE_URL) and a
+// broker in a child process, then measures on 1 KiB records:
+//   - the raw ceiling: the same rows written straight from postgres.js with binary COPY (1,000 per transaction)
+//   - produce with librdkafka (kcat -P, lz4, acks=all) and with kafkajs (100 records per send, acks=all)
+//   - consume from stored data (kcat -C to the end)
+//   - end-to-end latency p50/p99 at 1,000 records/s (kafkajs producer, kcat consumer)
+//   - the broker's peak memory (VmHWM)
+//
+//   npm run bench              (Node)       deno run -A scripts/bench.ts   (Deno)
+//   BENCH_RECORDS=200000 npm run bench      to change the record count
+
+import process from 'node:process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { Kafka, logLevel, CompressionTypes } from 'kafkajs';
+import { startEmbeddedPostgres } from '../runtime/embedded-postgres.ts';
+import { brokerCommand } from '../runtime/platform.ts';
+import { connect } from '../store/db.ts';
+import { copyRecordsBinary } from '../store/copy-binary.ts';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
+const RECORD_SIZE = 1024;
+const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const line = (label: string, value: string) => console.log(`${label.padEnd(52)} ${value}`);
+
+async function rawCeiling(url: string): Promise<number> {
+  const sql = connect(url);
+  await sql`drop table if exists public.bench_ceiling`;
+  await sql`create table public.bench_ceiling (like kafka.records including all)`;
+  const value = new Uint8Array(RECORD_SIZE).fill(120);
+  const start = performance.now();
+  for (let base = 0; base < RECORDS; base += 1000) {
+    const rows = Array.from({ length: Math.min(1000, RECORDS - base) }, (_, i) => ({
+      topicId: 1, partition: 0, offset: base + i, timestamp: Date.now(), key: null, value,
+      headerKeys: null, headerValues: null, producerId: -1, producerEpoch: -1, sequence: -1, attributes: 0,
+    }));
+    await sql.begin(async (tx) => {
+      await copyRecordsBinary(tx, 'public.bench_ceiling', rows);
+    });
+  }
+  const rate = RECORDS / ((performance.now() - start) / 1000);
+  await sql`drop table public.bench_ceiling`;
+  await sql.end();
+  return rate;
+}
+
+function startBroker(url: string, port: number): ChildProcess {
+  const [cmd, args] = brokerCommand(['--database-url', url, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn']);
+  const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  return child;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  const { connect: tcp } = await import('node:net');
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = tcp(port, '127.0.0.1');
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('broker did not start');
+}
+
+function peakMemoryMiB(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+function kcat(args: string[], input?: string): { seconds: number; stdout: string; status: number | null } {
+  const start = performance.now();
+  const r = spawnSync('kcat', args, { input, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.error) throw r.error;
+  return { seconds: (performance.now() - start) / 1000, stdout: r.stdout, status: r.status };
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'pgk-bench-'));
+  let embedded: { url: string; stop(): Promise<void> } | null = null;
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({ dataDir: join(work, 'pg') });
+    url = embedded.url;
+  }
+  const port = await freePort();
+  const broker = startBroker(url, port);
+  const address = `127.0.0.1:${port}`;
+  try {
+    await waitForPort(port);
+    console.log(`pg-kafka bench: ${fmt(RECORDS)} records of ${RECORD_SIZE} bytes, ${process.versions.deno ? 'Deno ' + process.versions.deno : 'Node ' + process.versions.node}`);
+
+    const ceiling = await rawCeiling(url);
+    line('raw ceiling (postgres.js binary COPY, 1000/txn)', `${fmt(ceiling)} records/s`);
+
+    const kafka = new Kafka({ brokers: [address], clientId: 'bench', logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'bench-kcat', numPartitions: 1 }, { topic: 'bench-kafkajs', numPartitions: 1 }, { topic: 'bench-latency', numPartitions: 1 }] });
+    await admin.disconnect();
+
+    // librdkafka producer: one line = one record.
+    const payload = 'x'.repeat(RECORD_SIZE - 1);
+    const input = (payload + '\n').repeat(RECORDS);
+    const p = kcat(['-P', '-b', address, '-t', 'bench-kcat', '-z', 'lz4', '-X', 'acks=all', '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000']  , input);
+    const kcatRate = RECORDS / p.seconds;
+    line('produce, kcat -P lz4 acks=all', `${fmt(kcatRate)} records/s (${Math.round((kcatRate / ceiling) * 100)}% of ceiling)`);
+
+    // kafkajs producer: 100 records per send, 8 sends in flight.
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    const value = Buffer.alloc(RECORD_SIZE, 120);
+    const sends = RECORDS / 100;
+    const started = performance.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < sends) {
+        next++;
+        await producer.send({ topic: 'bench-kafkajs', acks: -1, compression: CompressionTypes.None, messages: Array.from({ length: 100 }, () => ({ value })) });
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    const jsRate = RECORDS / ((performance.now() - started) / 1000);
+    line('produce, kafkajs 100/send acks=all (8 in flight)', `${fmt(jsRate)} records/s (${Math.round((jsRate / ceiling) * 100)}% of ceiling)`);
+
+    // Consume what kcat produced.
+    const c = kcat(['-C', '-b', address, '-t', 'bench-kcat', '-o', 'beginning', '-e', '-q', '-f', '%o\n', '-X', 'fetch.message.max.bytes=4194304']);
+    const consumed = c.stdout.split('\n').filter(Boolean).length;
+    line('consume, kcat -C from stored data', `${fmt(consumed / c.seconds)} records/s (${fmt(consumed)} records)`);
+
+    // End-to-end latency at 1,000 records/s: kafkajs produces timestamps, kcat prints them as it receives them.
+    const latencies: number[] = [];
+    const consumer = spawn('kcat', ['-C', '-b', address, '-t', 'bench-latency', '-o', 'end', '-q', '-u', '-f', '%s\n', '-X', 'fetch.wait.max.ms=500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    consumer.stdout!.on('data', (d: Buffer) => {
+      const now = performance.timeOrigin + performance.now();
+      buf += d.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const sent = Number(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        if (sent > 0) latencies.push(now - sent);
+      }
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    const until = performance.now() + LATENCY_SECONDS * 1000;
+    let tick = performance.now();
+    const pending: Promise<unknown>[] = [];
+    while (performance.now() < until) {
+      tick += 1;
+      const wait = tick - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      pending.push(producer.send({ topic: 'bench-latency', acks: -1, messages: [{ value: String(performance.timeOrigin + performance.now()) }] }));
+    }
+    await Promise.all(pending);
+    await new Promise((r) => setTimeout(r, 1500));
+    consumer.kill();
+    await producer.disconnect();
+    latencies.sort((a, b) => a - b);
+    const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+    line(`end-to-end latency at 1,000 records/s (${fmt(latencies.length)} samples)`, `p50 ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms`);
+
+    line('broker peak memory (VmHWM)', `${peakMemoryMiB(broker.pid!).toFixed(0)} MiB`);
+  } finally {
+    broker.kill('SIGTERM');
+    await new Promise((r) => broker.once('exit', r));
+    if (embedded) await embedded.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

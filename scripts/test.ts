@@ -1,0 +1,99 @@
+// `npm test` / `deno task test`: type-checks, starts an embedded PostgreSQL in a temp folder unless
+// PGKAFKA_TEST_DATABASE_URL is set, then runs the test files (all tests/**/*.test.ts, or those given) on the
+// runtime running this script, and exits with the test run's code. PostgreSQL is always stopped.
+//   node --import ./runtime/node/register.mjs scripts/test.ts [files or folders...]
+//   deno run -A scripts/test.ts [files or folders...]
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import process from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../runtime/embedded-postgres.ts';
+import { execPath, isDeno } from '../runtime/platform.ts';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+function testFiles(args: string[]): string[] {
+  const found: string[] = [];
+  const walk = (path: string) => {
+    if (statSync(path).isDirectory()) {
+      for (const name of readdirSync(path).sort()) walk(join(path, name));
+    } else if (path.endsWith('.test.ts')) {
+      found.push(relative(root, path));
+    }
+  };
+  for (const arg of args.length > 0 ? args : ['tests']) walk(join(root, arg));
+  return found;
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
+    child.on('error', (error) => {
+      console.error(`${command}: ${error.message}`);
+      resolve(1);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/** The kcat tests need kcat: install it when missing and we may (root, apt). Never fails the run. */
+function ensureKcat(): void {
+  if (spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0) return;
+  if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    console.error('test: kcat is not installed (the kcat tests will fail)');
+    return;
+  }
+  console.error('test: kcat missing, installing it with apt-get...');
+  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', 'kcat'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  console.error(install && install.status === 0 ? 'test: kcat installed' : 'test: could not install kcat (the kcat tests will fail)');
+}
+
+async function main(): Promise<number> {
+  const files = testFiles(process.argv.slice(2));
+  if (files.length === 0) {
+    console.error('test: no test files found');
+    return 1;
+  }
+
+  console.error('test: type check (tsc --noEmit -p .)');
+  const tsc = await run(process.platform === 'win32' ? 'node_modules/.bin/tsc.cmd' : 'node_modules/.bin/tsc', ['--noEmit', '-p', '.']);
+  if (tsc !== 0) return tsc;
+
+  ensureKcat();
+
+  let pg: EmbeddedPostgres | null = null;
+  let tempDir: string | null = null;
+  const cleanUp = async () => {
+    await pg?.stop();
+    pg = null;
+    if (tempDir && existsSync(tempDir)) rmSync(tempDir, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+  }
+  const env = { ...process.env };
+  try {
+    if (!env.PGKAFKA_TEST_DATABASE_URL) {
+      tempDir = mkdtempSync(join(tmpdir(), 'pg-kafka-test-'));
+      pg = await startEmbeddedPostgres({
+        dataDir: join(tempDir, 'pg'),
+        // A throwaway cluster: durability buys nothing here.
+        settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' },
+        log: (m) => (m.startsWith('postgres:') ? undefined : console.error(`test: ${m}`)),
+      });
+      env.PGKAFKA_TEST_DATABASE_URL = pg.url;
+    }
+    const args = isDeno
+      ? ['test', '-A', '--no-check', ...files]
+      : ['--import', './runtime/node/register.mjs', '--test', '--test-concurrency=2', ...files];
+    console.error(`test: ${files.length} file(s) on ${isDeno ? 'Deno' : 'Node'}`);
+    return await run(execPath, args, env);
+  } finally {
+    await cleanUp();
+  }
+}
+
+process.exit(await main());

@@ -1,0 +1,184 @@
+// Consumer group rows: coordinator slot leases (claim, renew, release, who holds one) and persisted group metadata
+// (load a slot's groups, save or delete a group). Every write is fenced on the caller's lease of the group's slot.
+import { Buffer } from 'node:buffer';
+import type { Sql } from 'postgres';
+
+/** A broker's claim on a slot: writes pass it and succeed only while the lease row still carries this epoch. */
+export interface SlotFence {
+  readonly slot: number;
+  readonly nodeId: number;
+  readonly epoch: number;
+}
+
+export interface SlotOwner {
+  readonly nodeId: number;
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface StoredMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  rebalanceTimeoutMs: number;
+  sessionTimeoutMs: number;
+  protocols: { name: string; metadata: Uint8Array }[];
+  assignment: Uint8Array;
+}
+
+export interface StoredGroup {
+  groupId: string;
+  slot: number;
+  type: string;
+  protocolType: string | null;
+  protocolName: string | null;
+  generation: number;
+  leader: string | null;
+  state: 'Empty' | 'Stable';
+  /** Milliseconds since the epoch when the group entered `state`. */
+  stateTimestamp: number;
+  members: StoredMember[];
+}
+
+/** Claims the slots whose lease expired (or that this node held before): returns the slots won with their new epoch. */
+export async function claimSlots(sql: Sql, slots: number[], owner: SlotOwner, leaseMs: number): Promise<{ slot: number; epoch: number }[]> {
+  if (slots.length === 0) return [];
+  return sql<{ slot: number; epoch: number }[]>`
+    insert into kafka.group_coordinator_slots as s (slot, node_id, host, port, epoch, lease_until)
+    select x, ${owner.nodeId}, ${owner.host}, ${owner.port}, 1, now() + ${leaseMs} * interval '1 millisecond'
+    from unnest(${slots}::int[]) as x
+    on conflict (slot) do update
+      set node_id = excluded.node_id, host = excluded.host, port = excluded.port, epoch = s.epoch + 1,
+          lease_until = excluded.lease_until
+      where s.lease_until < now() or s.node_id = excluded.node_id
+    returning slot, epoch`;
+}
+
+/** Extends the leases still held under the given fences; returns the slots renewed (the others are lost). */
+export async function renewSlots(sql: Sql, fences: SlotFence[], leaseMs: number): Promise<number[]> {
+  if (fences.length === 0) return [];
+  const rows = await sql<{ slot: number }[]>`
+    update kafka.group_coordinator_slots as s
+    set lease_until = now() + ${leaseMs} * interval '1 millisecond'
+    from unnest(${fences.map((f) => f.slot)}::int[], ${fences.map((f) => f.epoch)}::int8[]) as f(slot, epoch)
+    where s.slot = f.slot and s.epoch = f.epoch and s.node_id = ${fences[0].nodeId}
+    returning s.slot`;
+  return rows.map((r) => r.slot);
+}
+
+/** Gives leases up at once (clean shutdown), so another broker can take the slots without waiting. */
+export async function releaseSlots(sql: Sql, fences: SlotFence[]): Promise<void> {
+  if (fences.length === 0) return;
+  await sql`
+    update kafka.group_coordinator_slots as s
+    set lease_until = '-infinity'
+    from unnest(${fences.map((f) => f.slot)}::int[], ${fences.map((f) => f.epoch)}::int8[]) as f(slot, epoch)
+    where s.slot = f.slot and s.epoch = f.epoch and s.node_id = ${fences[0].nodeId}`;
+}
+
+/** The broker holding a live lease on the slot, or null. */
+export async function slotOwner(sql: Sql, slot: number): Promise<SlotOwner | null> {
+  const [row] = await sql<{ node_id: number; host: string; port: number }[]>`
+    select node_id, host, port from kafka.group_coordinator_slots where slot = ${slot} and lease_until >= now()`;
+  return row ? { nodeId: row.node_id, host: row.host, port: row.port } : null;
+}
+
+interface GroupRow {
+  group_id: string;
+  slot: number;
+  type: string;
+  protocol_type: string | null;
+  protocol_name: string | null;
+  generation: number;
+  leader: string | null;
+  state: string;
+  state_timestamp: number;
+  members: JsonMember[];
+}
+
+interface JsonMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  rebalanceTimeoutMs: number;
+  sessionTimeoutMs: number;
+  protocols: { name: string; metadata: string }[];
+  assignment: string;
+}
+
+const b64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64');
+const unb64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
+
+function toJson(m: StoredMember): JsonMember {
+  return {
+    ...m,
+    protocols: m.protocols.map((p) => ({ name: p.name, metadata: b64(p.metadata) })),
+    assignment: b64(m.assignment),
+  };
+}
+
+function fromJson(m: JsonMember): StoredMember {
+  return {
+    ...m,
+    protocols: m.protocols.map((p) => ({ name: p.name, metadata: unb64(p.metadata) })),
+    assignment: unb64(m.assignment),
+  };
+}
+
+/** Every persisted group of a slot. */
+export async function loadGroups(sql: Sql, slot: number): Promise<StoredGroup[]> {
+  const rows = await sql<GroupRow[]>`
+    select group_id, slot, type, protocol_type, protocol_name, generation, leader, state, state_timestamp, members
+    from kafka.groups where slot = ${slot}`;
+  return rows.map((r) => ({
+    groupId: r.group_id,
+    slot: r.slot,
+    type: r.type,
+    protocolType: r.protocol_type,
+    protocolName: r.protocol_name,
+    generation: r.generation,
+    leader: r.leader,
+    state: r.state === 'Stable' ? 'Stable' : 'Empty',
+    stateTimestamp: Number(r.state_timestamp),
+    members: (r.members ?? []).map(fromJson),
+  }));
+}
+
+/** Inserts or replaces a group's row. False when the fence no longer holds (nothing written). */
+export async function saveGroup(sql: Sql, fence: SlotFence, g: StoredGroup): Promise<boolean> {
+  const [row] = await sql<{ owned: boolean }[]>`
+    with f as (
+      select 1 from kafka.group_coordinator_slots
+      where slot = ${fence.slot} and node_id = ${fence.nodeId} and epoch = ${fence.epoch}
+    ), w as (
+      insert into kafka.groups as g (group_id, slot, type, protocol_type, protocol_name, generation, leader, state, state_timestamp, members)
+      select ${g.groupId}, ${g.slot}, ${g.type}, ${g.protocolType}, ${g.protocolName}, ${g.generation}, ${g.leader}, ${g.state},
+             ${g.stateTimestamp}, ${sql.json(g.members.map(toJson) as unknown as Parameters<Sql['json']>[0])}
+      where exists (select 1 from f)
+      on conflict (group_id) do update
+        set slot = excluded.slot, type = excluded.type, protocol_type = excluded.protocol_type,
+            protocol_name = excluded.protocol_name, generation = excluded.generation, leader = excluded.leader,
+            state = excluded.state, state_timestamp = excluded.state_timestamp, members = excluded.members,
+            updated_at = now()
+      returning 1
+    )
+    select exists (select 1 from f) as owned, (select count(*) from w) as written`;
+  return row.owned;
+}
+
+/** Deletes groups with their committed offsets. False when the fence no longer holds (nothing deleted). */
+export async function deleteGroups(sql: Sql, fence: SlotFence, groupIds: string[]): Promise<boolean> {
+  if (groupIds.length === 0) return true;
+  const [row] = await sql<{ owned: boolean }[]>`
+    with f as (
+      select 1 from kafka.group_coordinator_slots
+      where slot = ${fence.slot} and node_id = ${fence.nodeId} and epoch = ${fence.epoch}
+    ), d as (
+      delete from kafka.groups where group_id = any(${groupIds}::text[]) and exists (select 1 from f)
+      returning 1
+    )
+    select exists (select 1 from f) as owned, (select count(*) from d) as deleted`;
+  return row.owned;
+}

@@ -1,0 +1,184 @@
+// The store: PostgreSQL behind the coarse domain methods the handlers call (topics, partition logs, offsets),
+// plus change signals across broker processes (LISTEN/NOTIFY). openStore connects and applies migrations.
+import { randomUUID } from 'node:crypto';
+import { connect, type Sql } from './db.ts';
+import { appendRecords, maxTimestamp, offsetForTimestamp, partitionOffsets, readRecords, RecordSizes } from './log.ts';
+import { migrate } from './migrations.ts';
+import { APPEND_CHANNEL, AppendNotifier, parseAppendPayload, TOPICS_CHANNEL } from './notify.ts';
+import { TopicCatalog, type TopicRef } from './topics.ts';
+import type {
+  AppendListener,
+  NewTopic,
+  PartitionAppend,
+  PartitionAppendResult,
+  PartitionOffsets,
+  ReadOptions,
+  StoredRecord,
+  TimestampOffset,
+  Topic,
+} from './types.ts';
+
+export { InvalidPartitionsError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from './errors.ts';
+export type * from './types.ts';
+export type { TopicRef } from './topics.ts';
+
+export interface StoreOptions {
+  log?: (message: string) => void;
+  /** Pool size of the main connection pool (default 10). */
+  poolSize?: number;
+}
+
+export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
+  const store = new Store(url, options);
+  try {
+    await store.migrate();
+    await store.listen();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+export class Store {
+  /** The main pool, for store modules (groups, producer state) that live in store/ too. */
+  readonly sql: Sql;
+  private readonly notifySql: Sql;
+  private readonly log: (message: string) => void;
+  private readonly origin = randomUUID();
+  private readonly topics: TopicCatalog;
+  private readonly sizes = new RecordSizes();
+  private readonly notifier: AppendNotifier;
+  private readonly listeners = new Set<AppendListener>();
+  private unlisten: (() => Promise<void>)[] = [];
+
+  constructor(url: string, options: StoreOptions = {}) {
+    this.log = options.log ?? (() => {});
+    this.sql = connect(url, { max: options.poolSize ?? 10 });
+    this.notifySql = connect(url, { max: 1, settings: { synchronous_commit: 'off' }, applicationName: 'pg-kafka notify' });
+    this.topics = new TopicCatalog(this.sql);
+    this.notifier = new AppendNotifier(this.notifySql, this.origin, this.log);
+  }
+
+  async migrate(): Promise<void> {
+    await migrate(this.sql, this.log);
+  }
+
+  /** Subscribes to topic changes and appends from other processes (openStore calls it). */
+  async listen(): Promise<void> {
+    const topics = await this.sql.listen(
+      TOPICS_CHANNEL,
+      (name) => this.topics.invalidate(name),
+      () => this.topics.invalidate(), // (re)connected: notifications may have been missed
+    );
+    const appends = await this.sql.listen(APPEND_CHANNEL, (payload) => {
+      const signals = parseAppendPayload(payload, this.origin);
+      if (signals) for (const s of signals) this.emit(s.topicId, s.partition, s.highWatermark);
+    });
+    this.unlisten.push(() => topics.unlisten(), () => appends.unlisten());
+  }
+
+  async close(): Promise<void> {
+    await this.notifier.flush();
+    for (const unlisten of this.unlisten.splice(0)) await unlisten().catch(() => {});
+    this.listeners.clear();
+    await Promise.all([this.sql.end({ timeout: 5 }), this.notifySql.end({ timeout: 5 })]);
+  }
+
+  // Topics
+
+  listTopics(): Promise<Topic[]> {
+    return this.topics.list();
+  }
+
+  getTopics(names: string[]): Promise<Map<string, Topic>> {
+    return this.topics.get(names);
+  }
+
+  /** Topic ids (UUID strings) → Topic; unknown ids are absent from the map. */
+  getTopicsByIds(topicIds: string[]): Promise<Map<string, Topic>> {
+    return this.topics.getByIds(topicIds);
+  }
+
+  /** Throws TopicExistsError when the name is taken, InvalidPartitionsError when partitions < 1. */
+  createTopic(topic: NewTopic): Promise<Topic> {
+    return this.topics.create(topic);
+  }
+
+  /** Removes the topic with its partitions and records (one transaction); null when there is no such topic. */
+  deleteTopic(topic: TopicRef): Promise<Topic | null> {
+    return this.topics.delete(topic);
+  }
+
+  /** Throws UnknownTopicError, or InvalidPartitionsError when `total` is not above the current count. */
+  createPartitions(topic: TopicRef, total: number): Promise<Topic> {
+    return this.topics.createPartitions(topic, total);
+  }
+
+  /** Replaces the topic's explicit configs. Throws UnknownTopicError. */
+  setTopicConfigs(topic: TopicRef, configs: Record<string, string>): Promise<Topic> {
+    return this.topics.setConfigs(topic, configs);
+  }
+
+  // Partition logs
+
+  /**
+   * Appends in one transaction and returns one result per input, in input order. Throws UnknownPartitionError
+   * (nothing appended) when a partition does not exist; listeners fire after the commit.
+   */
+  async append(parts: PartitionAppend[]): Promise<PartitionAppendResult[]> {
+    if (parts.length === 0) return [];
+    const results = await appendRecords(this.sql, parts);
+    const seen = new Set<string>();
+    for (let i = parts.length - 1; i >= 0; i--) {
+      const { topic, partition } = parts[i];
+      const key = `${topic.id}:${partition}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      this.emit(topic.id, partition, results[i].highWatermark);
+      this.notifier.push(topic.id, partition, results[i].highWatermark);
+    }
+    return results;
+  }
+
+  read(topic: Topic, partition: number, options: ReadOptions): Promise<StoredRecord[]> {
+    return readRecords(this.sql, this.sizes, topic, partition, options);
+  }
+
+  /** Throws UnknownPartitionError when the partition does not exist. */
+  async offsets(topic: Topic, partition: number): Promise<PartitionOffsets> {
+    const [offsets] = await partitionOffsets(this.sql, [{ topic, partition }]);
+    return offsets;
+  }
+
+  /** One query for all; results in input order. Throws UnknownPartitionError when any partition does not exist. */
+  offsetsMany(list: { topic: Topic; partition: number }[]): Promise<PartitionOffsets[]> {
+    return partitionOffsets(this.sql, list);
+  }
+
+  offsetForTimestamp(topic: Topic, partition: number, timestamp: number): Promise<TimestampOffset | null> {
+    return offsetForTimestamp(this.sql, topic, partition, timestamp);
+  }
+
+  maxTimestamp(topic: Topic, partition: number): Promise<TimestampOffset | null> {
+    return maxTimestamp(this.sql, topic, partition);
+  }
+
+  /** Called after every commit that grew a partition, from this process at once and from others over NOTIFY. */
+  onAppend(listener: AppendListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  private emit(topicId: number, partition: number, highWatermark: number): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(topicId, partition, highWatermark);
+      } catch (error) {
+        this.log(`append listener failed: ${(error as Error).message}`);
+      }
+    }
+  }
+}

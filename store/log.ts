@@ -1,0 +1,232 @@
+// Partition logs: append (offsets from kafka.partitions, rows by binary COPY, one transaction per produce request),
+// read (binary COPY out of a SELECT), offsets and timestamp look-ups.
+import { Buffer } from 'node:buffer';
+import type { Sql } from 'postgres';
+import { copyIn, CopyBinaryWriter, parseStoredRecords, READ_COLUMNS, RECORD_COLUMNS } from './copy-binary.ts';
+import { UnknownPartitionError } from './errors.ts';
+import type {
+  PartitionAppend,
+  PartitionAppendResult,
+  PartitionOffsets,
+  ReadOptions,
+  StoredRecord,
+  TimestampOffset,
+  Topic,
+} from './types.ts';
+
+const COPY_RECORDS_IN = `copy kafka.records (${RECORD_COLUMNS}) from stdin with (format binary)`;
+const INT32_MAX = 2147483647;
+
+interface Assigned {
+  topicId: number;
+  partition: number;
+  baseOffset: number;
+  nextOffset: number;
+  logStartOffset: number;
+}
+
+/**
+ * Appends every partition's batches in ONE transaction: the partition rows are locked in (topic id, partition) order,
+ * so concurrent multi-partition appends cannot deadlock, `next_offset` is advanced to reserve offsets, and the
+ * records go in with binary COPY. Throws UnknownPartitionError (and appends nothing) when a partition has no row.
+ */
+export async function appendRecords(sql: Sql, parts: PartitionAppend[]): Promise<PartitionAppendResult[]> {
+  const counts = new Map<string, { topic: Topic; partition: number; count: number }>();
+  for (const part of parts) {
+    let count = 0;
+    for (const batch of part.batches) count += batch.records.length;
+    const key = `${part.topic.id}:${part.partition}`;
+    const entry = counts.get(key);
+    if (entry) entry.count += count;
+    else counts.set(key, { topic: part.topic, partition: part.partition, count });
+  }
+  const keys = [...counts.values()].sort((a, b) => a.topic.id - b.topic.id || a.partition - b.partition);
+
+  const assigned = await sql.begin(async (tx) => {
+    const rows = await tx<Assigned[]>`
+      with v as (
+        select * from unnest(${keys.map((k) => k.topic.id)}::int[], ${keys.map((k) => k.partition)}::int[],
+                             ${keys.map((k) => k.count)}::bigint[]) as v(topic_id, partition, n)
+      ), locked as materialized (
+        select p.topic_id, p.partition from kafka.partitions p join v using (topic_id, partition)
+        order by p.topic_id, p.partition
+        for update of p
+      )
+      update kafka.partitions p set next_offset = p.next_offset + v.n
+      from v, locked l
+      where p.topic_id = v.topic_id and p.partition = v.partition
+        and l.topic_id = p.topic_id and l.partition = p.partition
+      returning p.topic_id as "topicId", p.partition, p.next_offset - v.n as "baseOffset",
+                p.next_offset as "nextOffset", p.log_start_offset as "logStartOffset"`;
+    const byKey = new Map(rows.map((r) => [`${r.topicId}:${r.partition}`, r]));
+    if (byKey.size < keys.length) {
+      throw new UnknownPartitionError(keys.filter((k) => !byKey.has(`${k.topic.id}:${k.partition}`)));
+    }
+    const writer = new CopyBinaryWriter();
+    let total = 0;
+    const cursor = new Map<string, number>();
+    for (const part of parts) {
+      const key = `${part.topic.id}:${part.partition}`;
+      let offset = cursor.get(key) ?? byKey.get(key)!.baseOffset;
+      for (const batch of part.batches) {
+        const hasSequence = batch.baseSequence >= 0;
+        for (const record of batch.records) {
+          const headers = record.headers;
+          writer.row({
+            topicId: part.topic.id,
+            partition: part.partition,
+            offset: offset++,
+            timestamp: part.logAppendTime ?? batch.baseTimestamp + record.timestampDelta,
+            key: record.key,
+            value: record.value,
+            headerKeys: headers.length > 0 ? headers.map((h) => h.key) : null,
+            headerValues: headers.length > 0 ? headers.map((h) => h.value) : null,
+            producerId: batch.producerId,
+            producerEpoch: batch.producerEpoch,
+            sequence: hasSequence ? incrementSequence(batch.baseSequence, record.offsetDelta) : -1,
+            attributes: batch.attributes,
+          });
+          total++;
+        }
+      }
+      cursor.set(key, offset);
+    }
+    if (total > 0) await copyIn(tx, COPY_RECORDS_IN, writer.finish());
+    return byKey;
+  });
+
+  const cursor = new Map<string, number>();
+  return parts.map((part) => {
+    const key = `${part.topic.id}:${part.partition}`;
+    const row = assigned.get(key)!;
+    const baseOffset = cursor.get(key) ?? row.baseOffset;
+    let next = baseOffset;
+    const batchBaseOffsets = part.batches.map((batch) => {
+      const base = next;
+      next += batch.records.length;
+      return base;
+    });
+    cursor.set(key, next);
+    return { baseOffset, batchBaseOffsets, logStartOffset: row.logStartOffset, highWatermark: row.nextOffset };
+  });
+}
+
+/** Kafka's sequence arithmetic: sequences wrap from Int32.MAX to 0. */
+function incrementSequence(sequence: number, increment: number): number {
+  return sequence > INT32_MAX - increment ? increment - (INT32_MAX - sequence) - 1 : sequence + increment;
+}
+
+/** Per-partition average record size, to choose how many rows a read asks for. */
+export class RecordSizes {
+  private readonly sizes = new Map<string, number>();
+
+  estimate(topicId: number, partition: number): number {
+    return this.sizes.get(`${topicId}:${partition}`) ?? 1024;
+  }
+
+  observe(topicId: number, partition: number, bytes: number, records: number): void {
+    if (records === 0) return;
+    this.sizes.set(`${topicId}:${partition}`, Math.max(16, Math.ceil(bytes / records)));
+  }
+}
+
+const MAX_READ_ROWS = 20_000;
+
+/**
+ * Records from `fromOffset` up to `toOffset` (exclusive; default: everything committed, i.e. the high watermark),
+ * stopping after about `maxBytes` of keys, values and headers, and always returning the first record if there is one.
+ * Uses COPY (SELECT ...) TO STDOUT in binary: bytea arrives as raw bytes instead of hex text.
+ */
+export async function readRecords(
+  sql: Sql,
+  sizes: RecordSizes,
+  topic: Topic,
+  partition: number,
+  options: ReadOptions,
+): Promise<StoredRecord[]> {
+  const from = Math.max(0, Math.floor(options.fromOffset));
+  const to = options.toOffset;
+  if (to !== undefined && to <= from) return [];
+  const maxBytes = Math.max(1, options.maxBytes);
+  const limit = Math.min(MAX_READ_ROWS, Math.ceil(maxBytes / sizes.estimate(topic.id, partition)) + 1);
+  const statement =
+    `copy (select ${READ_COLUMNS} from kafka.records` +
+    ` where topic_id = ${int(topic.id)} and partition = ${int(partition)} and "offset" >= ${int(from)}` +
+    (to === undefined ? '' : ` and "offset" < ${int(to)}`) +
+    ` order by "offset" limit ${limit}) to stdout with (format binary)`;
+  const records = parseStoredRecords(await copyOut(sql, statement));
+
+  let bytes = 0;
+  let kept = 0;
+  while (kept < records.length) {
+    bytes += recordSize(records[kept]);
+    kept++;
+    if (bytes >= maxBytes) break;
+  }
+  let total = bytes;
+  for (let i = kept; i < records.length; i++) total += recordSize(records[i]);
+  sizes.observe(topic.id, partition, total, records.length);
+  return kept === records.length ? records : records.slice(0, kept);
+}
+
+function recordSize(r: StoredRecord): number {
+  let size = (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  if (r.headerKeys) for (const k of r.headerKeys) size += k.length;
+  if (r.headerValues) for (const v of r.headerValues) size += v?.length ?? 0;
+  return size;
+}
+
+/**
+ * Collects a COPY ... TO STDOUT into one buffer. Flowing mode keeps postgres.js from pausing its socket; the final
+ * _read() resumes it anyway, since postgres.js 3.4 can leave it paused when CopyDone arrives while paused.
+ */
+async function copyOut(sql: Sql, statement: string): Promise<Buffer> {
+  const stream = await sql.unsafe(statement).readable();
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.once('end', resolve);
+    stream.once('error', reject);
+  });
+  (stream as unknown as { _read?: () => void })._read?.();
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+function int(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${value}`);
+  return String(value);
+}
+
+export async function partitionOffsets(sql: Sql, list: { topic: Topic; partition: number }[]): Promise<PartitionOffsets[]> {
+  if (list.length === 0) return [];
+  const rows = await sql<{ logStartOffset: number | null; highWatermark: number | null }[]>`
+    select p.log_start_offset as "logStartOffset", p.next_offset as "highWatermark"
+    from unnest(${list.map((x) => x.topic.id)}::int[], ${list.map((x) => x.partition)}::int[])
+      with ordinality as v(topic_id, partition, i)
+    left join kafka.partitions p using (topic_id, partition)
+    order by v.i`;
+  const missing = list.filter((_, i) => rows[i].highWatermark === null);
+  if (missing.length > 0) throw new UnknownPartitionError(missing);
+  return rows.map((r) => ({ logStartOffset: r.logStartOffset!, highWatermark: r.highWatermark! }));
+}
+
+/** The first record at or after the log start whose timestamp is >= `timestamp`; null when there is none. */
+export async function offsetForTimestamp(sql: Sql, topic: Topic, partition: number, timestamp: number): Promise<TimestampOffset | null> {
+  const [row] = await sql<TimestampOffset[]>`
+    select r."offset", r.timestamp from kafka.records r
+    join kafka.partitions p on p.topic_id = r.topic_id and p.partition = r.partition
+    where r.topic_id = ${topic.id} and r.partition = ${partition} and r."offset" >= p.log_start_offset
+      and r.timestamp >= ${timestamp}
+    order by r."offset" limit 1`;
+  return row ?? null;
+}
+
+/** The record with the largest timestamp (the earliest such on ties); null when the log is empty. */
+export async function maxTimestamp(sql: Sql, topic: Topic, partition: number): Promise<TimestampOffset | null> {
+  const [row] = await sql<TimestampOffset[]>`
+    select r."offset", r.timestamp from kafka.records r
+    join kafka.partitions p on p.topic_id = r.topic_id and p.partition = r.partition
+    where r.topic_id = ${topic.id} and r.partition = ${partition} and r."offset" >= p.log_start_offset
+    order by r.timestamp desc, r."offset" asc limit 1`;
+  return row ?? null;
+}
