@@ -3,7 +3,7 @@
 
 import process from 'node:process';
 import { resolve } from 'node:path';
-import { ConfigError, describeConfig, loadConfig } from './config.ts';
+import { ConfigError, describeConfig, loadConfig, maskUrl } from './config.ts';
 import { createLogger } from './log.ts';
 import { Broker } from './broker.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
@@ -26,10 +26,13 @@ async function main(): Promise<void> {
   let url = config.databaseUrl;
   let embedded: { stop(): Promise<void> } | null = null;
   if (!url) {
-    const pg = await startEmbeddedPostgres({ dataDir: resolve(config.dataDir), log: (m: string) => log.info(m) });
+    // PostgreSQL's own log lines go to debug, except its warnings and errors.
+    const pgLog = (m: string) => (/^postgres:.*\b(WARNING|ERROR|FATAL|PANIC):/.test(m) ? log.warn(m) : m.startsWith('postgres:') ? log.debug(m) : log.info(m));
+    const pg = await startEmbeddedPostgres({ dataDir: resolve(config.dataDir), log: pgLog });
     embedded = pg;
-    url = pg.url;
-    log.info('embedded PostgreSQL started', { dataDir: resolve(config.dataDir) });
+    // The Unix socket in the data folder reads faster than loopback TCP; other tools can use pg.url.
+    url = pg.socketUrl ?? pg.url;
+    log.info('embedded PostgreSQL started', { dataDir: resolve(config.dataDir), url: maskUrl(pg.url) });
   }
   const store = await openStore(url, { log: (m: string) => log.info(m) });
   const broker = await Broker.create({ config, store, log });

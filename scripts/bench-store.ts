@@ -1,5 +1,5 @@
 // Store benchmark: prints rows/s for 1 KiB records, asserts nothing. Starts its own embedded PostgreSQL (durable
-// defaults, TCP on 127.0.0.1 plus a Unix socket) unless PGKAFKA_BENCH_DATABASE_URL is set, and measures:
+// defaults; TCP on 127.0.0.1 and a Unix socket) unless PGKAFKA_BENCH_DATABASE_URL is set, and measures:
 //   - Store.append, 1,000 records per transaction (one and four producers at once)
 //   - raw ceilings: binary COPY straight from postgres.js into a copy of kafka.records; one bytea row per 1,000 records
 //   - each of those over TCP with and without TCP_NODELAY, and over the Unix socket
@@ -124,10 +124,12 @@ async function main(): Promise<void> {
   let stop = async () => {};
   if (!url) {
     const dir = mkdtempSync(join(tmpdir(), 'pg-kafka-bench-'));
-    const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg'), settings: { unix_socket_directories: join(dir, 'pg') } });
+    const pg = await startEmbeddedPostgres({ dataDir: join(dir, 'pg') }).catch((error) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    });
     url = pg.url;
-    const port = new URL(url).port;
-    unixUrl = url.replace(/@127\.0\.0\.1:\d+\//, '@/') + `?host=${encodeURIComponent(join(dir, 'pg'))}&port=${port}`;
+    unixUrl = pg.socketUrl;
     stop = async () => {
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -104,8 +104,9 @@ async function main(): Promise<void> {
   let embedded: { url: string; stop(): Promise<void> } | null = null;
   let url = process.env.DATABASE_URL;
   if (!url) {
-    embedded = await startEmbeddedPostgres({ dataDir: join(work, 'pg') });
-    url = embedded.url;
+    const pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg') });
+    embedded = pg;
+    url = pg.socketUrl ?? pg.url;
   }
   const port = await freePort();
   const broker = startBroker(url, port);

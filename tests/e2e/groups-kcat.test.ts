@@ -109,7 +109,7 @@ test('kcat: after a clean commit no record is read twice', async () => {
 
   const c2 = consumer({ groupId, topics: [topic] });
   await until(() => c2.stderr.filter((l) => l.includes('Reached end of topic')).length >= 6, 15_000, 'the second consumer to reach the end of every partition');
-  assert.deepEqual(c2.records, [], 'nothing read twice');
+  assert.equal(c2.records.length, 0, 'nothing read twice');
   await produce(topic, 6, 1, 'second');
   await until(() => c2.records.length >= 6, 15_000, 'the new records');
   await sleep(300);

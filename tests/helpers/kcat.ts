@@ -45,7 +45,7 @@ export class KcatConsumer {
       ...(o.groupInstanceId ? { 'group.instance.id': o.groupInstanceId } : {}),
       ...o.properties,
     };
-    const args = ['-b', o.address, '-G', o.groupId, '-f', '%p %o %s\\n', ...Object.entries(props).flatMap(([k, v]) => ['-X', `${k}=${v}`]), ...o.topics];
+    const args = ['-u', '-b', o.address, '-G', o.groupId, '-f', '%p %o %s\\n', ...Object.entries(props).flatMap(([k, v]) => ['-X', `${k}=${v}`]), ...o.topics];
     this.#child = spawn('kcat', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.exited = new Promise((resolve) => this.#child.once('exit', (code) => resolve((this.exitCode = code))));
     lines(this.#child.stdout!, (line) => {
