@@ -1,7 +1,8 @@
 // FindCoordinator (key 10), versions 0-6: which broker coordinates a consumer group (key type 0) or a
 // transactional id (key type 1). v1 adds the key type and an error message, v3 is flexible, v4 batches keys
-// (one answer per key), v5-6 only add error codes. Groups: the broker holding the lease on the group's slot
-// (claimed here if free). Transactions: this broker. Any other key type: INVALID_REQUEST.
+// (one answer per key), v5 adds an error code, v6 share groups (key type 2, not served). Groups: the broker
+// holding the lease on the group's slot (claimed here if free). Transactions: this broker. Any other key type
+// (share groups included): INVALID_REQUEST.
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
