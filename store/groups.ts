@@ -44,7 +44,7 @@ export interface StoredGroup {
 /** Claims the slots whose lease expired (or that this node held before): returns the slots won with their new epoch. */
 export async function claimSlots(sql: Sql, slots: number[], owner: SlotOwner, leaseMs: number): Promise<{ slot: number; epoch: number }[]> {
   if (slots.length === 0) return [];
-  return sql<{ slot: number; epoch: number }[]>`
+  const rows = await sql<{ slot: number; epoch: number }[]>`
     insert into kafka.group_coordinator_slots as s (slot, node_id, host, port, epoch, lease_until)
     select x, ${owner.nodeId}, ${owner.host}, ${owner.port}, 1, now() + ${leaseMs} * interval '1 millisecond'
     from unnest(${slots}::int[]) as x
@@ -53,6 +53,7 @@ export async function claimSlots(sql: Sql, slots: number[], owner: SlotOwner, le
           lease_until = excluded.lease_until
       where s.lease_until < now() or s.node_id = excluded.node_id
     returning slot, epoch`;
+  return rows.map((r) => ({ slot: r.slot, epoch: Number(r.epoch) }));
 }
 
 /** Extends the leases still held under the given fences; returns the slots renewed (the others are lost). */

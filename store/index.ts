@@ -2,12 +2,14 @@
 // plus change signals across broker processes (LISTEN/NOTIFY). openStore connects and applies migrations.
 import { randomUUID } from 'node:crypto';
 import { connect, type Sql } from './db.ts';
-import { appendRecords, maxTimestamp, offsetForTimestamp, partitionOffsets, readRecords, RecordSizes } from './log.ts';
+import { appendWithProducerState } from './append-producer.ts';
+import { appendRecords, hasProducerIds, maxTimestamp, offsetForTimestamp, partitionOffsets, readRecords, RecordSizes } from './log.ts';
 import { migrate } from './migrations.ts';
 import { APPEND_CHANNEL, AppendNotifier, parseAppendPayload, TOPICS_CHANNEL } from './notify.ts';
 import { TopicCatalog, type TopicRef } from './topics.ts';
 import type {
   AppendListener,
+  AppendOptions,
   NewTopic,
   PartitionAppend,
   PartitionAppendResult,
@@ -124,21 +126,37 @@ export class Store {
 
   /**
    * Appends in one transaction and returns one result per input, in input order. Throws UnknownPartitionError
-   * (nothing appended) when a partition does not exist; listeners fire after the commit.
+   * (nothing appended) when a partition does not exist; listeners fire after the commit. Batches with producer ids
+   * are checked against the producer state first (idempotence, epochs, transactions): a result then may be a
+   * duplicate (nothing written, the original offsets) or rejected (nothing written to that partition).
    */
-  async append(parts: PartitionAppend[]): Promise<PartitionAppendResult[]> {
+  async append(parts: PartitionAppend[], options: AppendOptions = {}): Promise<PartitionAppendResult[]> {
     if (parts.length === 0) return [];
-    const results = await appendRecords(this.sql, parts);
+    const transactionalId = options.transactionalId ?? null;
+    const results = transactionalId === null && !hasProducerIds(parts)
+      ? await appendRecords(this.sql, parts)
+      : await appendWithProducerState(this.sql, parts, transactionalId);
     const seen = new Set<string>();
     for (let i = parts.length - 1; i >= 0; i--) {
       const { topic, partition } = parts[i];
       const key = `${topic.id}:${partition}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key) || results[i].rejected || results[i].duplicate) continue;
       seen.add(key);
       this.emit(topic.id, partition, results[i].highWatermark);
       this.notifier.push(topic.id, partition, results[i].highWatermark);
     }
     return results;
+  }
+
+  /**
+   * Signals appends committed outside append() (transaction markers written by the transaction coordinator through
+   * its own store functions), to this process's listeners and, over NOTIFY, to other brokers.
+   */
+  notifyAppended(appends: { topicId: number; partition: number; highWatermark: number }[]): void {
+    for (const a of appends) {
+      this.emit(a.topicId, a.partition, a.highWatermark);
+      this.notifier.push(a.topicId, a.partition, a.highWatermark);
+    }
   }
 
   read(topic: Topic, partition: number, options: ReadOptions): Promise<StoredRecord[]> {

@@ -1,10 +1,12 @@
 // Partition logs: append (offsets from kafka.partitions, rows by binary COPY, one transaction per produce request),
 // read (binary COPY out of a SELECT), offsets and timestamp look-ups.
 import { Buffer } from 'node:buffer';
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { copyIn, CopyBinaryWriter, parseStoredRecords, READ_COLUMNS, RECORD_COLUMNS } from './copy-binary.ts';
 import { UnknownPartitionError } from './errors.ts';
+import { incrementSequence } from './producer-state.ts';
 import type {
+  AppendBatch,
   PartitionAppend,
   PartitionAppendResult,
   PartitionOffsets,
@@ -14,10 +16,9 @@ import type {
   Topic,
 } from './types.ts';
 
-const COPY_RECORDS_IN = `copy kafka.records (${RECORD_COLUMNS}) from stdin with (format binary)`;
-const INT32_MAX = 2147483647;
+export const COPY_RECORDS_IN = `copy kafka.records (${RECORD_COLUMNS}) from stdin with (format binary)`;
 
-interface Assigned {
+export interface Assigned {
   topicId: number;
   partition: number;
   baseOffset: number;
@@ -25,10 +26,70 @@ interface Assigned {
   logStartOffset: number;
 }
 
+/** A partition and how many offsets to reserve in it. */
+export interface OffsetReservation {
+  topicId: number;
+  partition: number;
+  count: number;
+}
+
 /**
- * Appends every partition's batches in ONE transaction: the partition rows are locked in (topic id, partition) order,
- * so concurrent multi-partition appends cannot deadlock, `next_offset` is advanced to reserve offsets, and the
- * records go in with binary COPY. Throws UnknownPartitionError (and appends nothing) when a partition has no row.
+ * Locks the partition rows in (topic id, partition) order, so concurrent multi-partition appends cannot deadlock,
+ * and advances `next_offset` by each count, in one statement. Partitions without a row are absent from the map
+ * (keyed "topicId:partition").
+ */
+export async function reserveOffsets(tx: TransactionSql, keys: OffsetReservation[]): Promise<Map<string, Assigned>> {
+  const rows = await tx<Assigned[]>`
+    with v as (
+      select * from unnest(${keys.map((k) => k.topicId)}::int[], ${keys.map((k) => k.partition)}::int[],
+                           ${keys.map((k) => k.count)}::bigint[]) as v(topic_id, partition, n)
+    ), locked as materialized (
+      select p.topic_id, p.partition from kafka.partitions p join v using (topic_id, partition)
+      order by p.topic_id, p.partition
+      for update of p
+    )
+    update kafka.partitions p set next_offset = p.next_offset + v.n
+    from v, locked l
+    where p.topic_id = v.topic_id and p.partition = v.partition
+      and l.topic_id = p.topic_id and l.partition = p.partition
+    returning p.topic_id as "topicId", p.partition, p.next_offset - v.n as "baseOffset",
+              p.next_offset as "nextOffset", p.log_start_offset as "logStartOffset"`;
+  return new Map(rows.map((r) => [`${r.topicId}:${r.partition}`, r]));
+}
+
+/** Writes the COPY rows of one partition's batches from `offset` on; returns the offset after the last record. */
+export function writeBatchRows(writer: CopyBinaryWriter, part: PartitionAppend, batches: readonly AppendBatch[], offset: number): number {
+  const topicId = part.topic.id;
+  const partition = part.partition;
+  const logAppendTime = part.logAppendTime;
+  for (const batch of batches) {
+    const hasSequence = batch.baseSequence >= 0;
+    for (const record of batch.records) {
+      const headers = record.headers;
+      writer.row({
+        topicId,
+        partition,
+        offset: offset++,
+        timestamp: logAppendTime ?? batch.baseTimestamp + record.timestampDelta,
+        key: record.key,
+        value: record.value,
+        headerKeys: headers.length > 0 ? headers.map((h) => h.key) : null,
+        headerValues: headers.length > 0 ? headers.map((h) => h.value) : null,
+        producerId: batch.producerId,
+        producerEpoch: batch.producerEpoch,
+        sequence: hasSequence ? incrementSequence(batch.baseSequence, record.offsetDelta) : -1,
+        attributes: batch.attributes,
+      });
+    }
+  }
+  return offset;
+}
+
+/**
+ * Appends every partition's batches in ONE transaction: offsets are reserved under the partition row locks
+ * (reserveOffsets) and the records go in with binary COPY. Throws UnknownPartitionError (and appends nothing) when
+ * a partition has no row. Batches with producer ids go through store/append-producer.ts instead (Store.append
+ * chooses): this is the plain path, kept as lean as it can be.
  */
 export async function appendRecords(sql: Sql, parts: PartitionAppend[]): Promise<PartitionAppendResult[]> {
   const counts = new Map<string, { topic: Topic; partition: number; count: number }>();
@@ -43,22 +104,7 @@ export async function appendRecords(sql: Sql, parts: PartitionAppend[]): Promise
   const keys = [...counts.values()].sort((a, b) => a.topic.id - b.topic.id || a.partition - b.partition);
 
   const assigned = await sql.begin(async (tx) => {
-    const rows = await tx<Assigned[]>`
-      with v as (
-        select * from unnest(${keys.map((k) => k.topic.id)}::int[], ${keys.map((k) => k.partition)}::int[],
-                             ${keys.map((k) => k.count)}::bigint[]) as v(topic_id, partition, n)
-      ), locked as materialized (
-        select p.topic_id, p.partition from kafka.partitions p join v using (topic_id, partition)
-        order by p.topic_id, p.partition
-        for update of p
-      )
-      update kafka.partitions p set next_offset = p.next_offset + v.n
-      from v, locked l
-      where p.topic_id = v.topic_id and p.partition = v.partition
-        and l.topic_id = p.topic_id and l.partition = p.partition
-      returning p.topic_id as "topicId", p.partition, p.next_offset - v.n as "baseOffset",
-                p.next_offset as "nextOffset", p.log_start_offset as "logStartOffset"`;
-    const byKey = new Map(rows.map((r) => [`${r.topicId}:${r.partition}`, r]));
+    const byKey = await reserveOffsets(tx, keys.map((k) => ({ topicId: k.topic.id, partition: k.partition, count: k.count })));
     if (byKey.size < keys.length) {
       throw new UnknownPartitionError(keys.filter((k) => !byKey.has(`${k.topic.id}:${k.partition}`)));
     }
@@ -67,29 +113,10 @@ export async function appendRecords(sql: Sql, parts: PartitionAppend[]): Promise
     const cursor = new Map<string, number>();
     for (const part of parts) {
       const key = `${part.topic.id}:${part.partition}`;
-      let offset = cursor.get(key) ?? byKey.get(key)!.baseOffset;
-      for (const batch of part.batches) {
-        const hasSequence = batch.baseSequence >= 0;
-        for (const record of batch.records) {
-          const headers = record.headers;
-          writer.row({
-            topicId: part.topic.id,
-            partition: part.partition,
-            offset: offset++,
-            timestamp: part.logAppendTime ?? batch.baseTimestamp + record.timestampDelta,
-            key: record.key,
-            value: record.value,
-            headerKeys: headers.length > 0 ? headers.map((h) => h.key) : null,
-            headerValues: headers.length > 0 ? headers.map((h) => h.value) : null,
-            producerId: batch.producerId,
-            producerEpoch: batch.producerEpoch,
-            sequence: hasSequence ? incrementSequence(batch.baseSequence, record.offsetDelta) : -1,
-            attributes: batch.attributes,
-          });
-          total++;
-        }
-      }
-      cursor.set(key, offset);
+      const from = cursor.get(key) ?? byKey.get(key)!.baseOffset;
+      const to = writeBatchRows(writer, part, part.batches, from);
+      total += to - from;
+      cursor.set(key, to);
     }
     if (total > 0) await copyIn(tx, COPY_RECORDS_IN, writer.finish());
     return byKey;
@@ -111,9 +138,10 @@ export async function appendRecords(sql: Sql, parts: PartitionAppend[]): Promise
   });
 }
 
-/** Kafka's sequence arithmetic: sequences wrap from Int32.MAX to 0. */
-function incrementSequence(sequence: number, increment: number): number {
-  return sequence > INT32_MAX - increment ? increment - (INT32_MAX - sequence) - 1 : sequence + increment;
+/** True when any batch carries a producer id (idempotent or transactional): those need the producer checks. */
+export function hasProducerIds(parts: readonly PartitionAppend[]): boolean {
+  for (const part of parts) for (const batch of part.batches) if (batch.producerId >= 0) return true;
+  return false;
 }
 
 /** Per-partition average record size, to choose how many rows a read asks for. */
@@ -197,17 +225,27 @@ function int(value: number): string {
   return String(value);
 }
 
+/**
+ * Log start, high watermark and (only when a transaction is open in the partition) the last stable offset: the first
+ * offset of the oldest open transaction, from the partial index on kafka.producer_state.
+ */
 export async function partitionOffsets(sql: Sql, list: { topic: Topic; partition: number }[]): Promise<PartitionOffsets[]> {
   if (list.length === 0) return [];
-  const rows = await sql<{ logStartOffset: number | null; highWatermark: number | null }[]>`
-    select p.log_start_offset as "logStartOffset", p.next_offset as "highWatermark"
+  const rows = await sql<{ logStartOffset: number | null; highWatermark: number | null; firstOpenOffset: number | null }[]>`
+    select p.log_start_offset as "logStartOffset", p.next_offset as "highWatermark",
+      (select min(s.txn_first_offset) from kafka.producer_state s
+        where s.topic_id = p.topic_id and s.partition = p.partition and s.txn_first_offset is not null) as "firstOpenOffset"
     from unnest(${list.map((x) => x.topic.id)}::int[], ${list.map((x) => x.partition)}::int[])
       with ordinality as v(topic_id, partition, i)
     left join kafka.partitions p using (topic_id, partition)
     order by v.i`;
   const missing = list.filter((_, i) => rows[i].highWatermark === null);
   if (missing.length > 0) throw new UnknownPartitionError(missing);
-  return rows.map((r) => ({ logStartOffset: r.logStartOffset!, highWatermark: r.highWatermark! }));
+  return rows.map((r) => {
+    const offsets: PartitionOffsets = { logStartOffset: r.logStartOffset!, highWatermark: r.highWatermark! };
+    if (r.firstOpenOffset !== null && r.firstOpenOffset < r.highWatermark!) offsets.lastStableOffset = Number(r.firstOpenOffset);
+    return offsets;
+  });
 }
 
 /** The first record at or after the log start whose timestamp is >= `timestamp`; null when there is none. */

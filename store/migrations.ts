@@ -2,6 +2,7 @@
 // so several brokers starting at once apply each migration exactly once. Migrations only ever add: never drop data.
 import type { Sql, TransactionSql } from 'postgres';
 import { groupsMigration } from './migrations-groups.ts';
+import { transactionsMigration } from './migrations-transactions.ts';
 
 export interface Migration {
   version: number;
@@ -84,6 +85,7 @@ comment on view kafka.messages is 'Records for people: topic by name, timestamp 
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'topics, partitions, records, messages view', up: (sql) => sql.unsafe(V1_TOPICS_PARTITIONS_RECORDS) },
   groupsMigration,
+  transactionsMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */

@@ -1,6 +1,9 @@
 // The store's contract: the coarse domain methods handlers call. All SQL lives behind it, in store/.
 
 import type { KafkaRecord } from '../codec/record-batch.ts';
+import type { ProducerRejection } from './producer-state.ts';
+
+export type { ProducerRejection } from './producer-state.ts';
 
 export interface Topic {
   /** Internal numeric id, used as the key of every per-topic row. */
@@ -39,12 +42,25 @@ export interface PartitionAppend {
 }
 
 export interface PartitionAppendResult {
-  /** Offset of the first record appended. */
+  /** Offset of the first record appended (of a duplicate: of the original; of a rejected append: -1). */
   baseOffset: number;
-  /** Offset of each batch's first record, in input order. */
+  /** Offset of each batch's first record, in input order (empty when rejected). */
   batchBaseOffsets: number[];
   logStartOffset: number;
   highWatermark: number;
+  /** Set (only) when the batches repeat batches already appended: nothing was written, offsets are the originals. */
+  duplicate?: true;
+  /** Set (only) when the producer checks refused the partition: nothing was written to it. */
+  rejected?: { reason: ProducerRejection; message: string };
+}
+
+/** Options of Store.append. */
+export interface AppendOptions {
+  /**
+   * The Produce request's transactional id: transactional batches are accepted only for partitions added to its
+   * ongoing transaction (checked in the append's PostgreSQL transaction, under a share lock on the transaction).
+   */
+  transactionalId?: string | null;
 }
 
 /** A stored record as read back, with what is needed to rebuild batches. */
@@ -73,6 +89,8 @@ export interface ReadOptions {
 export interface PartitionOffsets {
   logStartOffset: number;
   highWatermark: number;
+  /** Present only while a transaction is open in the partition: the first offset of the oldest one (< highWatermark). */
+  lastStableOffset?: number;
 }
 
 export interface TimestampOffset {

@@ -93,8 +93,13 @@ export class SlotLeases {
   async owner(slot: number): Promise<SlotOwner | null> {
     if (await this.acquire(slot)) return this.#self;
     if (this.#closed) return null;
-    const other = await slotOwner(this.#sql, slot);
-    return other && other.nodeId !== this.#self.nodeId ? other : null;
+    try {
+      const other = await slotOwner(this.#sql, slot);
+      return other && other.nodeId !== this.#self.nodeId ? other : null;
+    } catch (err) {
+      this.#log.warn('could not look up the coordinator of a slot', { slot, err: (err as Error).message });
+      return null;
+    }
   }
 
   /** Waits for slot loads in progress (ListGroups answers from loaded slots). */
@@ -126,7 +131,7 @@ export class SlotLeases {
             return true;
           },
           (err: unknown) => {
-            this.#log.error('could not load coordinator slot', { slot, err: err as Error });
+            if (!this.#closed) this.#log.error('could not load coordinator slot', { slot, err: err as Error });
             if (this.#held.get(slot) === held) this.#held.delete(slot);
             return false;
           },
@@ -189,6 +194,7 @@ export class SlotLeases {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#claims.catch(() => {});
+    await Promise.all([...this.#held.values()].map((h) => h.loaded));
     const fences = [...this.#held.values()].map((h) => h.fence);
     for (const slot of [...this.#held.keys()]) {
       this.#held.delete(slot);

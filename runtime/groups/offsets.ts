@@ -45,6 +45,17 @@ function validateCommit(group: ClassicGroup, input: CommitInput): number {
 }
 
 export async function commitGroupOffsets(c: GroupCoordinator, groupId: string, input: CommitInput): Promise<CommitOutput> {
+  try {
+    return await commit(c, groupId, input);
+  } catch (err) {
+    // The database is unreachable: a retriable error, the connection stays up.
+    c.env.log.error('offset commit failed', { group: groupId, err: err as Error });
+    const code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return input.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
+  }
+}
+
+async function commit(c: GroupCoordinator, groupId: string, input: CommitInput): Promise<CommitOutput> {
   const topics = await c.store.getTopics(input.topics.map((t) => t.name));
   const known = (name: string, partition: number): Topic | undefined => {
     const topic = topics.get(name);
@@ -104,14 +115,7 @@ export async function commitGroupOffsets(c: GroupCoordinator, groupId: string, i
   }
 
   let result: number = ErrorCode.NONE;
-  if (rows.length > 0) {
-    try {
-      result = (await commitOffsets(c.sql, fence, groupId, rows, now)) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
-    } catch (err) {
-      c.env.log.error('offset commit failed', { group: groupId, err: err as Error });
-      result = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    }
-  }
+  if (rows.length > 0) result = (await commitOffsets(c.sql, fence, groupId, rows, now)) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
   return answer((name, partition) => (tooLarge.has(`${name}\u0000${partition}`) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : result));
 }
 
@@ -133,6 +137,20 @@ export interface FetchOutput {
  * `unknownAsError`: OffsetFetch v0 reports partitions that do not exist as UNKNOWN_TOPIC_OR_PARTITION.
  */
 export async function fetchGroupOffsets(
+  c: GroupCoordinator,
+  groupId: string,
+  topics: { name: string; partitionIndexes: number[] }[] | null,
+  unknownAsError: boolean,
+): Promise<FetchOutput> {
+  try {
+    return await fetchSome(c, groupId, topics, unknownAsError);
+  } catch (err) {
+    c.env.log.error('offset fetch failed', { group: groupId, err: err as Error });
+    return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+  }
+}
+
+async function fetchSome(
   c: GroupCoordinator,
   groupId: string,
   topics: { name: string; partitionIndexes: number[] }[] | null,
@@ -192,6 +210,19 @@ export async function deleteGroupOffsets(
   groupId: string,
   topics: { name: string; partitions: { partitionIndex: number }[] }[],
 ): Promise<DeleteOffsetsOutput> {
+  try {
+    return await deleteSome(c, groupId, topics);
+  } catch (err) {
+    c.env.log.error('offset delete failed', { group: groupId, err: err as Error });
+    return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+  }
+}
+
+async function deleteSome(
+  c: GroupCoordinator,
+  groupId: string,
+  topics: { name: string; partitions: { partitionIndex: number }[] }[],
+): Promise<DeleteOffsetsOutput> {
   const fence = await c.resolve(groupId);
   if (typeof fence === 'number') return { errorCode: fence, topics: [] };
   const group = c.groups.get(groupId);
@@ -212,16 +243,7 @@ export async function deleteGroupOffsets(
       }),
     };
   });
-  if (toDelete.length > 0) {
-    let code: number = ErrorCode.NONE;
-    try {
-      if (!(await deleteOffsets(c.sql, fence, groupId, toDelete))) code = ErrorCode.NOT_COORDINATOR;
-    } catch (err) {
-      c.env.log.error('offset delete failed', { group: groupId, err: err as Error });
-      code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    }
-    if (code !== ErrorCode.NONE) return { errorCode: code, topics: [] };
-  }
+  if (toDelete.length > 0 && !(await deleteOffsets(c.sql, fence, groupId, toDelete))) return { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] };
   return { errorCode: ErrorCode.NONE, topics: out };
 }
 

@@ -94,3 +94,40 @@ test('FindCoordinator: two brokers on one database agree on the coordinator; it 
     await first.stop();
   }
 });
+
+test('FindCoordinator: when the coordinating broker stops renewing (crash), another takes over after the lease', async () => {
+  const { GroupCoordinator } = await import('../../runtime/groups/coordinator.ts');
+  const lease = { leaseMs: 1500, renewMs: 250 };
+  const first = await startTestBroker({ nodeId: 21 });
+  const second = await startTestBroker({ nodeId: 22 }, { databaseUrl: first.databaseUrl });
+  try {
+    // The first broker's coordinator starts first and claims every slot.
+    first.broker.service('groups', (b) => new GroupCoordinator(b, lease));
+    const c1 = await RawClient.connect(first.port);
+    const a = await c1.request<Res>(findCoordinator, 3, { key: 'crash-group', keyType: 0, coordinatorKeys: [] });
+    assert.equal(a.nodeId, 21);
+    second.broker.service('groups', (b) => new GroupCoordinator(b, lease));
+    const c2 = await RawClient.connect(second.port);
+    assert.equal((await c2.request<Res>(findCoordinator, 3, { key: 'crash-group', keyType: 0, coordinatorKeys: [] })).nodeId, 21);
+
+    // The first broker loses its database: no more renewals. The second takes over once the lease ran out.
+    const lostAt = Date.now();
+    await first.store.sql.end({ timeout: 0 });
+    let owner = 21;
+    while (owner !== 22 && Date.now() - lostAt < 10_000) {
+      await new Promise((r) => setTimeout(r, 200));
+      owner = (await c2.request<Res>(findCoordinator, 3, { key: 'crash-group', keyType: 0, coordinatorKeys: [] })).nodeId ?? -1;
+    }
+    assert.equal(owner, 22, 'the second broker coordinates the group');
+    assert.ok(Date.now() - lostAt >= 1000, 'not before the lease could have expired');
+    // The first broker has stopped coordinating on its own (its lease was not renewed).
+    const stale = await c1.request<Res>(findCoordinator, 3, { key: 'crash-group', keyType: 0, coordinatorKeys: [] });
+    assert.notEqual(stale.nodeId, 21);
+    c1.close();
+    c2.close();
+  } finally {
+    await second.stopBroker();
+    await first.stopBroker().catch(() => {});
+    await first.stop().catch(() => {});
+  }
+});

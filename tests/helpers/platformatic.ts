@@ -6,6 +6,7 @@ import { Buffer } from 'node:buffer';
 import { compatibilityPartitioner, compressionsAlgorithms, Consumer, Producer, type CompressionAlgorithmValue } from '@platformatic/kafka';
 import { Compression, compress, decompress } from '../../codec/compression.ts';
 import type { E2ERecord, Outgoing } from './e2e-records.ts';
+import { errorText } from './error-text.ts';
 
 type Bytes = Buffer | { buffer: Buffer };
 const plain = (d: Bytes): Uint8Array => (d instanceof Uint8Array ? d : d.buffer);
@@ -83,6 +84,8 @@ export async function platformaticFetchAll(consumer: Consumer, topic: string, fr
         topicId: t.id,
         partitions: open.map((partition) => ({ partition, fetchOffset: next[partition], partitionMaxBytes: 1024 * 1024, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })),
       }],
+    }).catch((error: unknown) => {
+      throw new Error(`@platformatic/kafka fetch of ${topic} failed: ${errorText(error)}`, { cause: error });
     });
     for (const answer of res.responses.flatMap((r) => r.partitions)) {
       const p = answer.partitionIndex;
