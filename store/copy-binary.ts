@@ -9,20 +9,10 @@ import type { Writable } from 'node:stream';
 import type { Sql, TransactionSql } from 'postgres';
 import type { StoredRecord } from './types.ts';
 
-/** One kafka.records row, as written by COPY. */
-export interface RecordRow {
+/** One kafka.records row, as written by COPY: a stored record plus where it belongs. */
+export interface RecordRow extends StoredRecord {
   topicId: number;
   partition: number;
-  offset: number;
-  timestamp: number;
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  headerKeys: string[] | null;
-  headerValues: (Uint8Array | null)[] | null;
-  producerId: number;
-  producerEpoch: number;
-  sequence: number;
-  attributes: number;
 }
 
 export const RECORD_COLUMNS =
