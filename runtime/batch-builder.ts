@@ -2,7 +2,7 @@
 // Consecutive records sharing producer id, epoch and batch attributes, with contiguous offsets and sequences,
 // go into one batch; each batch is compressed with the topic's codec (or, for compression.type=producer, the
 // codec the producer used, kept in the low 3 bits of the stored attributes) and carries the stored
-// transactional, control and timestamp-type bits.
+// transactional, control and timestamp-type bits. Transaction markers (control records) are one batch each.
 
 import { BatchAttributes, encodeBatch, RECORD_BATCH_OVERHEAD, type EncodeRecord, type RecordHeader } from '../codec/record-batch.ts';
 import { Compression } from '../codec/compression.ts';
@@ -29,6 +29,8 @@ function codecFor(attributes: number, options: BuildOptions): number {
 function continues(prev: StoredRecord, next: StoredRecord): boolean {
   if (next.offset !== prev.offset + 1) return false;
   if (next.producerId !== prev.producerId || next.producerEpoch !== prev.producerEpoch || next.attributes !== prev.attributes) return false;
+  // A control batch (transaction marker) holds exactly one record: consecutive markers stay separate batches.
+  if (prev.attributes & BatchAttributes.control) return false;
   if (prev.producerId < 0 || prev.sequence < 0) return true;
   // Sequences wrap from int32 max to 0.
   return next.sequence === (prev.sequence === 0x7fffffff ? 0 : prev.sequence + 1);
@@ -44,6 +46,8 @@ function toEncodeRecord(rec: StoredRecord, baseOffset: number, baseTimestamp: nu
   }
   return { offsetDelta: rec.offset - baseOffset, timestampDelta: rec.timestamp - baseTimestamp, key: rec.key, value: rec.value, headers };
 }
+
+const FETCH_COMPRESS_OPTIONS = { snappyFraming: false } as const;
 
 /** Encodes records[start, end) (one group) as a single batch. */
 function encodeGroup(records: readonly StoredRecord[], start: number, end: number, options: BuildOptions): Uint8Array {
@@ -63,7 +67,11 @@ function encodeGroup(records: readonly StoredRecord[], start: number, end: numbe
       baseSequence: first.producerId < 0 ? -1 : first.sequence,
       records: encoded,
     },
-    codecFor(first.attributes, options),
+    // Markers go out uncompressed, as Kafka writes them.
+    first.attributes & BatchAttributes.control ? Compression.none : codecFor(first.attributes, options),
+    // Raw snappy, not xerial-framed: every client reads raw (Java falls back to it, librdkafka and kafkajs detect
+    // the frame), and @platformatic/kafka reads only raw.
+    FETCH_COMPRESS_OPTIONS,
   );
 }
 
