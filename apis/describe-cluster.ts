@@ -1,5 +1,6 @@
-// DescribeCluster (key 60), versions 0-1: the cluster id, this broker as the only broker and as controller,
-// and (when asked) the cluster's authorized operations: all of them, as Kafka without an authorizer reports.
+// DescribeCluster (key 60), versions 0-1: the cluster id, every live broker sharing the database (this one always
+// included; the lowest node id as controller, as in Metadata), and (when asked) the cluster's authorized
+// operations: all of them, as Kafka without an authorizer reports.
 // Flexible from v0. v1 adds the endpoint type: 1 (brokers) is served; 2 (controllers) gets
 // MISMATCHED_ENDPOINT_TYPE, anything else UNSUPPORTED_ENDPOINT_TYPE, as Kafka's brokers answer.
 
@@ -67,7 +68,7 @@ export const concurrent = true;
 const EndpointType = { UNKNOWN: 0, BROKER: 1, CONTROLLER: 2 } as const;
 
 export async function handle(request: DescribeClusterRequest, ctx: RequestContext): Promise<DescribeClusterResponse> {
-  const { info, clusterId } = ctx.broker;
+  const { cluster, clusterId } = ctx.broker;
   const endpointType = ctx.apiVersion >= 1 ? request.endpointType : EndpointType.BROKER;
   if (endpointType === EndpointType.CONTROLLER) {
     return {
@@ -85,8 +86,8 @@ export async function handle(request: DescribeClusterRequest, ctx: RequestContex
     errorMessage: null,
     endpointType: EndpointType.BROKER,
     clusterId,
-    controllerId: info.nodeId,
-    brokers: [{ brokerId: info.nodeId, host: info.host, port: info.port, rack: info.rack }],
+    controllerId: cluster.controllerId(),
+    brokers: cluster.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
     clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
   };
 }

@@ -340,7 +340,7 @@ async function readAll(targets: Target[], request: FetchRequest, ctx: RequestCon
     out.highWatermark = o.highWatermark;
     out.lastStableOffset = lso;
     out.logStartOffset = o.logStartOffset;
-    out.abortedTransactions = await abortedTransactions(ctx.broker, t.topic, t.partition, request.isolationLevel, t.fetchOffset, end);
+    out.abortedTransactions = await abortedTransactions(ctx.broker, t.topic, t.partition, request.isolationLevel, t.fetchOffset, end, o);
     result.watched.push({ topicId: t.topic.id, partition: t.partition, highWatermark: o.highWatermark });
     if (t.fetchOffset < end) readable.push({ target: t, end });
   }
@@ -373,6 +373,7 @@ async function readAll(targets: Target[], request: FetchRequest, ctx: RequestCon
       const built = buildBatches(records, options(target.topic), limit, !haveData);
       if (built.batches.length === 0) continue;
       target.out.records = built.batches;
+      ctx.broker.metrics.recordsFetched.inc(built.nextOffset - records[0].offset);
       result.bytes += built.bytes;
       remaining = Math.max(0, remaining - built.bytes);
       haveData = true;

@@ -1,8 +1,9 @@
 // FindCoordinator (key 10), versions 0-6: which broker coordinates a consumer group (key type 0) or a
 // transactional id (key type 1). v1 adds the key type and an error message, v3 is flexible, v4 batches keys
 // (one answer per key), v5 adds an error code, v6 share groups (key type 2, not served). Groups: the broker
-// holding the lease on the group's slot (claimed here if free). Transactions: this broker. Any other key type
-// (share groups included): INVALID_REQUEST.
+// holding the lease on the group's slot (claimed here if free), with the endpoint the broker registry lists for it
+// (COORDINATOR_NOT_AVAILABLE while no live broker of that node id is registered). Transactions: this broker.
+// Any other key type (share groups included): INVALID_REQUEST.
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
@@ -89,8 +90,10 @@ async function find(key: string, keyType: number, ctx: RequestContext): Promise<
   }
   if (keyType !== KeyType.GROUP) return failure(ErrorCode.INVALID_REQUEST);
   const owner = await groupCoordinator(ctx).coordinatorFor(key);
-  if (!owner) return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-  return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: owner.nodeId, host: owner.host, port: owner.port };
+  // Clients look the coordinator up in Metadata's broker list: name it only as the registry lists it.
+  const broker = owner && (await ctx.broker.cluster.lookup(owner.nodeId));
+  if (!broker) return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.nodeId, host: broker.host, port: broker.port };
 }
 
 export async function handle(request: FindCoordinatorRequest, ctx: RequestContext): Promise<FindCoordinatorResponse> {

@@ -1,6 +1,6 @@
 // ListGroups (key 16), versions 0-5: the groups this broker coordinates, with their protocol type. v1 adds
-// throttle time, v3 is flexible, v4 filters by state (and returns it), v5 filters by type ("classic" here;
-// KIP-848 "consumer" groups come later). Filters match case-insensitively; an empty filter matches all.
+// throttle time, v3 is flexible, v4 filters by state (and returns it), v5 filters by type ("classic", or
+// "consumer" for KIP-848 groups). Filters match case-insensitively; an empty filter matches all.
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';

@@ -1,5 +1,7 @@
-// Metadata (key 3), versions 0-12: this broker as the only broker and controller, and topics with their
-// partitions, each led by this broker (leader epoch 0, replicas and ISR = this node: PostgreSQL holds the data).
+// Metadata (key 3), versions 0-12: every live broker sharing the database (from the registry kept in memory, this
+// one always included), the one with the lowest node id as controller, and topics with their partitions, each led
+// by the broker answering (leader epoch 0, replicas and ISR = this node: PostgreSQL holds the data, so every broker
+// serves every partition).
 // v0: an empty topic list means all topics. v1+: null means all, an empty list none; adds rack, controller id,
 // isInternal. v2 adds the cluster id, v3 throttle time, v4 allowAutoTopicCreation (before v4 auto-creation is
 // always asked for), v5 offline replicas, v7 leader epoch, v8 authorized operations (cluster ones only in 8-10),
@@ -112,7 +114,7 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 type TopicResult = NonNullable<MetadataResponse['topics']>[number];
 
 export async function handle(request: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> {
-  const { store, info, clusterId } = ctx.broker;
+  const { store, info, clusterId, cluster } = ctx.broker;
   const version = ctx.apiVersion;
   const nodeId = info.nodeId;
   const topicOps = version >= 8 && request.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED;
@@ -152,9 +154,9 @@ export async function handle(request: MetadataRequest, ctx: RequestContext): Pro
 
   return {
     throttleTimeMs: 0,
-    brokers: [{ nodeId, host: info.host, port: info.port, rack: info.rack }],
+    brokers: cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
     clusterId,
-    controllerId: nodeId,
+    controllerId: cluster.controllerId(),
     topics,
     clusterAuthorizedOperations: version >= 8 && request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
   };

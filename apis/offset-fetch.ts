@@ -2,7 +2,7 @@
 // not exist as UNKNOWN_TOPIC_OR_PARTITION, v1+ as -1; v2 accepts a null topic list (every committed offset) and
 // adds a group-level error code (before it, group errors are repeated on each partition), v5 the leader epoch,
 // v6 is flexible, v7 require-stable (nothing is pending without transactions), v8 several groups per request,
-// v9 member id and epoch (used by KIP-848 groups only).
+// v9 member id and epoch (a KIP-848 group answers UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH when they do not match).
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
@@ -120,7 +120,9 @@ export async function handle(request: OffsetFetchRequest, ctx: RequestContext): 
   const coordinator = groupCoordinator(ctx);
   if (v >= 8) {
     const groups = await Promise.all(request.groups.map(async (g) => {
-      const out = await fetchGroupOffsets(coordinator, g.groupId, g.topics, false);
+      // v9: KIP-848 members name themselves and their epoch (checked against consumer groups only).
+      const member = v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null;
+      const out = await fetchGroupOffsets(coordinator, g.groupId, g.topics, false, member);
       return { groupId: g.groupId, topics: out.topics, errorCode: out.errorCode };
     }));
     return { throttleTimeMs: 0, groups };

@@ -7,8 +7,11 @@
 // v10 adds the current leader and node endpoints (tagged, for NOT_LEADER_OR_FOLLOWER: never sent here);
 // v11 allows TRANSACTION_ABORTABLE.
 // acks 0 appends and sends no answer; acks 1 and -1 answer after the commit; anything else is INVALID_REQUIRED_ACKS.
-// Produce never creates topics. Producer ids, epochs and sequences are stored as sent: the checks of idempotence
-// and transactions go into checkProducerState below.
+// Produce never creates topics. Idempotent and transactional producers (batches with a producer id) are checked
+// by the store under the partition lock, in the append's PostgreSQL transaction: a batch sent again is answered
+// with its original offsets and written once, a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER, a stale epoch
+// INVALID_PRODUCER_EPOCH, a transactional batch outside its ongoing transaction INVALID_TXN_STATE (Kafka's
+// partition verification, KIP-890); transactional records without a transactional id are refused as Kafka does.
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
@@ -184,7 +187,7 @@ export async function handle(request: ProduceRequest, ctx: RequestContext): Prom
   };
 
   await checkProducerState(pending, request, ctx);
-  await appendAll(pending, ctx, version);
+  await appendAll(pending, ctx, version, version >= FIRST_MAGIC2_VERSION ? request.transactionalId : null);
   return answer(response);
 }
 
@@ -297,18 +300,23 @@ function toAppend(topic: Topic, partition: number, batches: RecordBatch[]): Part
 }
 
 /**
- * Producer state: the one place where idempotence and transactions will be checked before appending
- * (known producer id and epoch, sequence numbers in order, duplicates answered with their original offsets,
- * transactional batches only inside a transaction begun with AddPartitionsToTxn). Today every batch is accepted:
- * producerId, producerEpoch and baseSequence are stored exactly as sent. An implementation rejects a partition
- * with fail(p.out, code, message) and p.append = null, or answers a duplicate by filling p.out and p.append = null.
+ * Producer checks that need no stored state, before appending: transactional records need the request's
+ * transactional id (Kafka answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition). Everything that does
+ * need state (sequences, epochs, duplicates, transaction membership) is checked by store.append, atomically with
+ * the append; its verdicts are mapped in appendAll.
  */
-async function checkProducerState(_pending: PendingPartition[], _request: ProduceRequest, _ctx: RequestContext): Promise<void> {
-  // Idempotent and transactional producers are checked here by later work.
+async function checkProducerState(pending: PendingPartition[], request: ProduceRequest, _ctx: RequestContext): Promise<void> {
+  if (request.transactionalId !== null) return;
+  const transactional = pending.some((p) => p.batches.some((b) => (b.attributes & BatchAttributes.transactional) !== 0));
+  if (!transactional) return;
+  for (const p of pending) {
+    fail(p.out, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'transactional records need a transactional id');
+    p.append = null;
+  }
 }
 
 /** Appends every accepted partition in one store call (one transaction) and fills in their answers. */
-async function appendAll(pending: PendingPartition[], ctx: RequestContext, version: number): Promise<void> {
+async function appendAll(pending: PendingPartition[], ctx: RequestContext, version: number, transactionalId: string | null): Promise<void> {
   let todo = pending.filter((p) => p.append !== null);
   if (todo.length === 0) return;
   const now = Date.now();
@@ -322,10 +330,18 @@ async function appendAll(pending: PendingPartition[], ctx: RequestContext, versi
   }
   for (;;) {
     try {
-      const results = await ctx.broker.store.append(todo.map((p) => p.append as PartitionAppend));
+      const results = await ctx.broker.store.append(todo.map((p) => p.append as PartitionAppend), { transactionalId });
       todo.forEach((p, i) => {
-        p.out.baseOffset = results[i].baseOffset;
-        p.out.logStartOffset = results[i].logStartOffset;
+        const r = results[i];
+        if (r.rejected) {
+          fail(p.out, ErrorCode[r.rejected.reason], r.rejected.message);
+          return;
+        }
+        p.out.baseOffset = r.baseOffset;
+        p.out.logStartOffset = r.logStartOffset;
+        // A duplicate was appended by an earlier request: Kafka answers without its append time.
+        if (r.duplicate) p.out.logAppendTimeMs = -1;
+        else ctx.broker.metrics.recordsProduced.inc(p.batches.reduce((n, b) => n + b.recordCount, 0));
       });
       return;
     } catch (err) {

@@ -1,20 +1,29 @@
 // The broker: a TCP listener whose connections dispatch to the API registry, plus the services handlers share.
-// Shutdown stops accepting, lets in-flight requests finish, closes services and the store.
+// listen() registers the broker in the shared registry (runtime/broker-registry.ts) once the port is bound.
+// Shutdown stops accepting, deregisters, lets in-flight requests finish, closes services and the store.
+// With httpPort set, listen() also serves the operations endpoint (runtime/http/: probes, metrics) until close().
 
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { loadRegistry, type Registry } from './registry.ts';
 import { Connection } from './connection.ts';
-import type { BrokerInfo, BrokerServices, Service } from './context.ts';
+import type { BrokerInfo, BrokerServices, ClusterView, Service } from './context.ts';
+import { BrokerRegistry, type BrokerRegistryOptions } from './broker-registry.ts';
 import type { Store } from '../store/index.ts';
 import { loadClusterId } from '../store/cluster.ts';
+import { ping } from '../store/health.ts';
+import { BrokerMetrics } from './metrics.ts';
+import { createOpsApp } from './http/app.ts';
+import { serveHttp, type HttpServer } from './http/serve.ts';
 
 export interface BrokerOptions {
   config: Config;
   store: Store;
   log: Logger;
   registry?: Registry;
+  /** Heartbeat and liveness timings of the broker registry (tests shorten them). */
+  brokerRegistry?: Partial<BrokerRegistryOptions>;
 }
 
 export class Broker implements BrokerServices {
@@ -24,11 +33,15 @@ export class Broker implements BrokerServices {
   readonly registry: Registry;
   readonly clusterId: string;
   readonly closing: Promise<void>;
+  readonly metrics: BrokerMetrics;
   #info: BrokerInfo;
+  readonly #cluster: BrokerRegistry;
   #server: Server | null = null;
   #connections = new Set<Connection>();
   #services = new Map<string, Service>();
   #isClosing = false;
+  #serving = false;
+  #http: HttpServer | null = null;
   #beginClosing!: () => void;
 
   private constructor(options: BrokerOptions & { registry: Registry; clusterId: string }) {
@@ -38,7 +51,9 @@ export class Broker implements BrokerServices {
     this.registry = options.registry;
     this.clusterId = options.clusterId;
     this.#info = { nodeId: options.config.nodeId, host: options.config.advertisedHost, port: options.config.advertisedPort, rack: null };
+    this.#cluster = new BrokerRegistry(options.store.sql, () => this.#info, options.log, options.brokerRegistry);
     this.closing = new Promise((resolve) => (this.#beginClosing = resolve));
+    this.metrics = new BrokerMetrics({ openConnections: () => this.#connections.size });
   }
 
   static async create(options: BrokerOptions): Promise<Broker> {
@@ -51,6 +66,10 @@ export class Broker implements BrokerServices {
     return this.#info;
   }
 
+  get cluster(): ClusterView {
+    return this.#cluster;
+  }
+
   get isClosing(): boolean {
     return this.#isClosing;
   }
@@ -59,6 +78,11 @@ export class Broker implements BrokerServices {
   get port(): number {
     const addr = this.#server?.address();
     return typeof addr === 'object' && addr ? addr.port : this.config.port;
+  }
+
+  /** The operations HTTP port actually bound, or null without httpPort (or before listen()). */
+  get httpPort(): number | null {
+    return this.#http?.port ?? null;
   }
 
   service<T extends Service>(name: string, create: (broker: BrokerServices) => T): T {
@@ -83,7 +107,28 @@ export class Broker implements BrokerServices {
     // With port 0 (tests), advertise the port we actually got.
     if (this.config.port === 0 && this.config.advertisedPort === 0) this.#info = { ...this.#info, port: this.port };
     else if (this.config.port === 0) this.#info = { ...this.#info, port: this.config.advertisedPort || this.port };
-    this.log.info('listening', { host: this.config.host, port: this.port, advertised: `${this.#info.host}:${this.#info.port}`, apis: this.registry.list().length });
+    try {
+      await this.#cluster.start();
+    } catch (err) {
+      // Another live broker has our node id (NodeIdInUseError), or the registry could not be written: do not serve.
+      await this.close();
+      throw err;
+    }
+    if (this.config.httpPort !== undefined) {
+      const app = createOpsApp({
+        state: () => (this.#isClosing ? 'closing' : this.#serving ? 'serving' : 'starting'),
+        ping: () => ping(this.store.sql),
+        metrics: () => this.metrics.render(),
+      });
+      try {
+        this.#http = await serveHttp((r) => app.fetch(r), this.config.host, this.config.httpPort, (err) => this.log.error('http request failed', { err }));
+      } catch (err) {
+        await this.close();
+        throw err;
+      }
+    }
+    this.#serving = true;
+    this.log.info('listening', { host: this.config.host, port: this.port, advertised: `${this.#info.host}:${this.#info.port}`, http: this.#http?.port, apis: this.registry.list().length });
   }
 
   #accept(socket: Socket): void {
@@ -106,6 +151,7 @@ export class Broker implements BrokerServices {
     this.#beginClosing();
     const server = this.#server;
     const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    await this.#cluster.close();
     await Promise.all([...this.#connections].map((c) => c.drain()));
     await Promise.race([Promise.all([...this.#connections].map((c) => c.closed)), new Promise((r) => setTimeout(r, 2000))]);
     for (const c of this.#connections) c.destroy('shutdown');
@@ -117,6 +163,7 @@ export class Broker implements BrokerServices {
         this.log.error('service close failed', { service: name, err: err as Error });
       }
     }
+    await this.#http?.close();
     this.log.info('broker stopped');
   }
 }

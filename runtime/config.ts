@@ -13,6 +13,8 @@ export const configSchema = z.object({
   /** Host clients are told to connect to (Kafka: advertised.listeners). Defaults to host, or 127.0.0.1 for a wildcard host. */
   advertisedHost: z.string().min(1).optional(),
   advertisedPort: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Port of the operations HTTP endpoint (health probes, Prometheus metrics) on host; unset: no endpoint. Not in Kafka. */
+  httpPort: z.coerce.number().int().min(0).max(65535).optional(),
   /** PostgreSQL to use; without it an embedded PostgreSQL is started with its data in dataDir. */
   databaseUrl: z.string().url().optional(),
   dataDir: z.string().min(1).default('./data'),
@@ -33,6 +35,10 @@ export const configSchema = z.object({
   groupMaxSessionTimeoutMs: z.coerce.number().int().min(0).default(1800000),
   /** Kafka: group.initial.rebalance.delay.ms. */
   groupInitialRebalanceDelayMs: z.coerce.number().int().min(0).default(3000),
+  /** Kafka: group.consumer.session.timeout.ms (KIP-848 consumer groups). */
+  groupConsumerSessionTimeoutMs: z.coerce.number().int().min(1).default(45000),
+  /** Kafka: group.consumer.heartbeat.interval.ms (KIP-848 consumer groups). */
+  groupConsumerHeartbeatIntervalMs: z.coerce.number().int().min(1).default(5000),
   /** Kafka: offsets.retention.minutes. */
   offsetsRetentionMinutes: z.coerce.number().int().min(1).default(10080),
   /** Kafka: transaction.max.timeout.ms. */

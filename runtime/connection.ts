@@ -1,8 +1,10 @@
 // One client connection: splits the byte stream into size-prefixed frames, decodes each request with its
 // API module, runs handlers (reads concurrently, everything else one at a time in arrival order) and writes
-// responses strictly in request order. Bad input closes this connection only, with a log line.
+// responses strictly in request order. Bad input closes this connection only, with a log line. Counts requests,
+// their durations and errors, and closed connections by reason, into the broker's metrics.
 
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { Reader, DecodeError } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
 import {
@@ -16,6 +18,7 @@ import {
 import { isFlexible } from '../codec/api-codec.ts';
 import { noResponse, type BrokerServices, type RequestContext } from './context.ts';
 import type { ApiModule } from './registry.ts';
+import type { RequestSeries } from './metrics.ts';
 
 /** Most requests a connection may have in progress before we stop reading from it. */
 const MAX_IN_FLIGHT = 128;
@@ -23,6 +26,9 @@ const MAX_IN_FLIGHT = 128;
 interface Slot {
   done: boolean;
   frame: Uint8Array | null;
+  /** performance.now() when the request was read. */
+  start: number;
+  stats: RequestSeries;
 }
 
 export class ProtocolError extends Error {
@@ -43,6 +49,8 @@ export class Connection {
   #inFlight = 0;
   #closed = false;
   #paused = false;
+  /** Why the connection closed, for the metrics (null: the client closed it). */
+  #closeReason: string | null = null;
   readonly closed: Promise<void>;
 
   constructor(socket: Socket, broker: BrokerServices) {
@@ -53,9 +61,13 @@ export class Connection {
     socket.setKeepAlive(true, 60_000);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Uint8Array) => this.#onData(chunk));
-    socket.on('error', (err) => broker.log.debug('connection error', { conn: this.id, remote: this.#remote, err: err.message }));
+    socket.on('error', (err) => {
+      this.#closeReason ??= 'socket error';
+      broker.log.debug('connection error', { conn: this.id, remote: this.#remote, err: err.message });
+    });
     socket.on('close', () => {
       this.#closed = true;
+      broker.metrics.connectionClosed(this.#closeReason ?? 'client');
     });
     socket.on('drain', () => this.#maybeResume());
   }
@@ -68,6 +80,7 @@ export class Connection {
   async drain(): Promise<void> {
     this.#socket.pause();
     this.#paused = true;
+    this.#closeReason ??= 'shutdown';
     while (this.#inFlight > 0 && !this.#closed) await new Promise((r) => setTimeout(r, 10));
     this.#socket.end();
   }
@@ -75,6 +88,7 @@ export class Connection {
   destroy(reason: string, fields: Record<string, unknown> = {}): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closeReason = reason;
     this.#broker.log.warn(`closing connection: ${reason}`, { conn: this.id, remote: this.#remote, ...fields });
     this.#socket.destroy();
   }
@@ -177,7 +191,9 @@ export class Connection {
       connectionId: this.id,
       remoteAddress: this.#remote,
     };
-    const slot: Slot = { done: false, frame: null };
+    const stats = this.#broker.metrics.request(apiKey, supported ? apiVersion : -1, schema.name);
+    stats.requests.inc();
+    const slot: Slot = { done: false, frame: null, start: performance.now(), stats };
     this.#slots.push(slot);
     this.#inFlight++;
     const run = () => this.#run(mod, request, ctx, slot, supported ? apiVersion : 0);
@@ -201,6 +217,7 @@ export class Connection {
         slot.frame = w.bytes();
       }
     } catch (err) {
+      slot.stats.errors.inc();
       this.#broker.log.error('request failed', {
         conn: this.id,
         api: mod.schema.name,
@@ -211,6 +228,7 @@ export class Connection {
       });
       this.destroy('handler error', { apiKey: ctx.apiKey, apiVersion: ctx.apiVersion, correlationId: ctx.correlationId });
     } finally {
+      slot.stats.duration.observe((performance.now() - slot.start) / 1000);
       slot.done = true;
       this.#inFlight--;
       this.#flush();

@@ -3,6 +3,7 @@
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import type { Registry } from './registry.ts';
+import type { BrokerMetrics } from './metrics.ts';
 import type { Store } from '../store/index.ts';
 
 export interface BrokerInfo {
@@ -10,6 +11,16 @@ export interface BrokerInfo {
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+}
+
+/** The brokers sharing the database, as Metadata and DescribeCluster present them (runtime/broker-registry.ts). */
+export interface ClusterView {
+  /** The live brokers by node id, this one always included (from memory: no query). */
+  brokers(): readonly BrokerInfo[];
+  /** The controller to name: the live broker with the lowest node id. */
+  controllerId(): number;
+  /** A live broker by node id, reading the registry again when it is not known yet; null when not live. */
+  lookup(nodeId: number): Promise<BrokerInfo | null>;
 }
 
 /** A long-lived piece of broker state (a coordinator, a notifier) created on first use; closed at shutdown. */
@@ -24,9 +35,13 @@ export interface BrokerServices {
   readonly log: Logger;
   readonly info: BrokerInfo;
   readonly clusterId: string;
+  /** Every live broker sharing the database. */
+  readonly cluster: ClusterView;
   /** Resolves once shutdown begins: long polls end early on it. */
   readonly closing: Promise<void>;
   readonly isClosing: boolean;
+  /** Counters, gauges and histograms served on the operations endpoint (runtime/metrics.ts). */
+  readonly metrics: BrokerMetrics;
   /** The broker's single instance of a service, created by `create` on first use. */
   service<T extends Service>(name: string, create: (broker: BrokerServices) => T): T;
 }

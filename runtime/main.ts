@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { ConfigError, describeConfig, loadConfig, maskUrl } from './config.ts';
 import { createLogger } from './log.ts';
 import { Broker } from './broker.ts';
+import { NodeIdInUseError } from './broker-registry.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { openStore } from '../store/index.ts';
 
@@ -36,7 +37,16 @@ async function main(): Promise<void> {
   }
   const store = await openStore(url, { log: (m: string) => log.info(m) });
   const broker = await Broker.create({ config, store, log });
-  await broker.listen();
+  try {
+    await broker.listen();
+  } catch (err) {
+    // The port is taken, or another live broker has this node id (NodeIdInUseError says which, and what to do).
+    log.error('could not start the broker', { err: err instanceof NodeIdInUseError ? err.message : (err as Error) });
+    await broker.close();
+    await store.close();
+    if (embedded) await embedded.stop();
+    process.exit(1);
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -82,11 +82,12 @@ function producerBatch(b: AppendBatch): ProducerBatch {
   };
 }
 
-/** Kafka's transaction verification (KIP-890): a transactional batch must belong to the ongoing transaction. */
-function verifyTransactional(txn: TxnForAppend | null, transactionalId: string | null, b: AppendBatch, key: string, where: string): void {
-  if (transactionalId === null) {
-    throw new ProducerCheckError('INVALID_TXN_STATE', `transactional records for ${where} without a transactional id`);
-  }
+/**
+ * Kafka's transaction verification (KIP-890): a transactional batch must belong to the ongoing transaction of the
+ * request's transactional id. Without a transactional id nothing is verified here (Produce refuses transactional
+ * records without one before they reach the store).
+ */
+function verifyTransactional(txn: TxnForAppend | null, transactionalId: string, b: AppendBatch, key: string, where: string): void {
   if (txn === null || txn.producerId !== b.producerId) {
     throw new ProducerCheckError('INVALID_PRODUCER_ID_MAPPING', `producer ${b.producerId} does not belong to transactional id ${transactionalId}`);
   }
@@ -149,7 +150,7 @@ export async function appendWithProducerState(
       try {
         const batches = part.batches.map((b) => (b.producerId >= 0 ? producerBatch(b) : null));
         part.batches.forEach((b, i) => {
-          if (batches[i]?.transactional) verifyTransactional(txn, transactionalId, b, key, where);
+          if (transactionalId !== null && batches[i]?.transactional) verifyTransactional(txn, transactionalId, b, key, where);
         });
         // A batch sent again (a retry whose answer was lost): answer with where it went, write nothing.
         let duplicateOf: number | null = null;

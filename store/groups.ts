@@ -128,11 +128,11 @@ function fromJson(m: JsonMember): StoredMember {
   };
 }
 
-/** Every persisted group of a slot. */
+/** Every persisted classic group of a slot (KIP-848 groups: store/consumer-groups.ts). */
 export async function loadGroups(sql: Sql, slot: number): Promise<StoredGroup[]> {
   const rows = await sql<GroupRow[]>`
     select group_id, slot, type, protocol_type, protocol_name, generation, leader, state, state_timestamp, members
-    from kafka.groups where slot = ${slot}`;
+    from kafka.groups where slot = ${slot} and type <> 'consumer'`;
   return rows.map((r) => ({
     groupId: r.group_id,
     slot: r.slot,
@@ -147,7 +147,7 @@ export async function loadGroups(sql: Sql, slot: number): Promise<StoredGroup[]>
   }));
 }
 
-/** Inserts or replaces a group's row. False when the fence no longer holds (nothing written). */
+/** Inserts or replaces a classic group's row (a consumer group of the same id becomes this one). False when the fence no longer holds (nothing written). */
 export async function saveGroup(sql: Sql, fence: SlotFence, g: StoredGroup): Promise<boolean> {
   const [row] = await sql<{ owned: boolean }[]>`
     with f as (
@@ -162,7 +162,7 @@ export async function saveGroup(sql: Sql, fence: SlotFence, g: StoredGroup): Pro
         set slot = excluded.slot, type = excluded.type, protocol_type = excluded.protocol_type,
             protocol_name = excluded.protocol_name, generation = excluded.generation, leader = excluded.leader,
             state = excluded.state, state_timestamp = excluded.state_timestamp, members = excluded.members,
-            updated_at = now()
+            consumer = null, updated_at = now()
       returning 1
     )
     select exists (select 1 from f) as owned, (select count(*) from w) as written`;

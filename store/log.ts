@@ -226,15 +226,18 @@ function int(value: number): string {
 }
 
 /**
- * Log start, high watermark and (only when a transaction is open in the partition) the last stable offset: the first
- * offset of the oldest open transaction, from the partial index on kafka.producer_state.
+ * Log start, high watermark and, only when there are any: the last stable offset (the first offset of the oldest
+ * open transaction, from the partial index on kafka.producer_state) and the marker offset of the latest aborted
+ * transaction (so read_committed fetches past it skip the aborted-transactions query).
  */
 export async function partitionOffsets(sql: Sql, list: { topic: Topic; partition: number }[]): Promise<PartitionOffsets[]> {
   if (list.length === 0) return [];
-  const rows = await sql<{ logStartOffset: number | null; highWatermark: number | null; firstOpenOffset: number | null }[]>`
+  const rows = await sql<{ logStartOffset: number | null; highWatermark: number | null; firstOpenOffset: number | null; lastAbortedOffset: number | null }[]>`
     select p.log_start_offset as "logStartOffset", p.next_offset as "highWatermark",
       (select min(s.txn_first_offset) from kafka.producer_state s
-        where s.topic_id = p.topic_id and s.partition = p.partition and s.txn_first_offset is not null) as "firstOpenOffset"
+        where s.topic_id = p.topic_id and s.partition = p.partition and s.txn_first_offset is not null) as "firstOpenOffset",
+      (select max(a.last_offset) from kafka.aborted_transactions a
+        where a.topic_id = p.topic_id and a.partition = p.partition) as "lastAbortedOffset"
     from unnest(${list.map((x) => x.topic.id)}::int[], ${list.map((x) => x.partition)}::int[])
       with ordinality as v(topic_id, partition, i)
     left join kafka.partitions p using (topic_id, partition)
@@ -244,6 +247,7 @@ export async function partitionOffsets(sql: Sql, list: { topic: Topic; partition
   return rows.map((r) => {
     const offsets: PartitionOffsets = { logStartOffset: r.logStartOffset!, highWatermark: r.highWatermark! };
     if (r.firstOpenOffset !== null && r.firstOpenOffset < r.highWatermark!) offsets.lastStableOffset = Number(r.firstOpenOffset);
+    if (r.lastAbortedOffset !== null) offsets.lastAbortedOffset = Number(r.lastAbortedOffset);
     return offsets;
   });
 }

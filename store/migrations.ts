@@ -3,6 +3,8 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { groupsMigration } from './migrations-groups.ts';
 import { transactionsMigration } from './migrations-transactions.ts';
+import { brokersMigration } from './migrations-brokers.ts';
+import { consumerGroupsMigration } from './migrations-consumer-groups.ts';
 
 export interface Migration {
   version: number;
@@ -86,6 +88,8 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: 'topics, partitions, records, messages view', up: (sql) => sql.unsafe(V1_TOPICS_PARTITIONS_RECORDS) },
   groupsMigration,
   transactionsMigration,
+  brokersMigration,
+  consumerGroupsMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */

@@ -82,7 +82,7 @@ export async function saveProducerEntries(sql: Db, entries: StoredProducerEntry[
     insert into kafka.producer_state as s
       (topic_id, partition, producer_id, producer_epoch, coordinator_epoch, batches, txn_first_offset, last_timestamp, updated_ms)
     select topic_id, partition, producer_id, producer_epoch, coordinator_epoch, batches, txn_first_offset, last_timestamp, ${now}
-    from jsonb_to_recordset(${JSON.stringify(doc)}::jsonb) as x(topic_id int, partition int, producer_id int8, producer_epoch int2,
+    from jsonb_to_recordset(${sql.json(doc as never)}) as x(topic_id int, partition int, producer_id int8, producer_epoch int2,
       coordinator_epoch int, batches jsonb, txn_first_offset int8, last_timestamp int8)
     on conflict (topic_id, partition, producer_id) do update set
       producer_epoch = excluded.producer_epoch, coordinator_epoch = excluded.coordinator_epoch, batches = excluded.batches,

@@ -59,6 +59,7 @@ export interface AppendOptions {
   /**
    * The Produce request's transactional id: transactional batches are accepted only for partitions added to its
    * ongoing transaction (checked in the append's PostgreSQL transaction, under a share lock on the transaction).
+   * Without one, transactional batches are not verified: Produce refuses them before they get here.
    */
   transactionalId?: string | null;
 }
@@ -91,6 +92,8 @@ export interface PartitionOffsets {
   highWatermark: number;
   /** Present only while a transaction is open in the partition: the first offset of the oldest one (< highWatermark). */
   lastStableOffset?: number;
+  /** Present only when the partition has aborted transactions: the offset of the latest abort marker. */
+  lastAbortedOffset?: number;
 }
 
 export interface TimestampOffset {

@@ -1,10 +1,13 @@
 // Group administration: DescribeGroups (members, and their metadata and assignments when stable), ListGroups
-// (with state and type filters) and DeleteGroups (empty groups only, with their offsets).
+// (with state and type filters) and DeleteGroups (empty groups only, with their offsets), for classic groups and
+// KIP-848 consumer groups alike (DescribeGroups v0-5 shows a consumer group as Dead, as Kafka does: it describes
+// classic groups only; ConsumerGroupDescribe is in consumer-admin.ts).
 
 import { ErrorCode } from '../../codec/errors.ts';
 import { deleteGroups } from '../../store/groups.ts';
 import { type ClassicGroup, GroupState } from './classic-group.ts';
 import { EMPTY_BYTES } from './member.ts';
+import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.ts';
 import type { GroupCoordinator } from './coordinator.ts';
 
 export interface DescribedGroup {
@@ -74,6 +77,12 @@ export async function listGroups(c: GroupCoordinator, statesFilter: string[], ty
     if (types.size > 0 && !types.has(group.type)) continue;
     out.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', groupState: group.state, groupType: group.type });
   }
+  for (const group of c.consumerGroups.values()) {
+    if (group.dead || c.leases.fence(group.slot) === null) continue;
+    if (states.size > 0 && !states.has(group.state.toLowerCase())) continue;
+    if (types.size > 0 && !types.has(group.type)) continue;
+    out.push({ groupId: group.groupId, protocolType: CONSUMER_PROTOCOL_TYPE, groupState: group.state, groupType: group.type });
+  }
   return out.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
 }
 
@@ -82,11 +91,17 @@ export async function deleteGroupsById(c: GroupCoordinator, groupIds: string[]):
   return Promise.all(groupIds.map(async (groupId) => {
     const fence = await c.resolve(groupId);
     if (typeof fence === 'number') return { groupId, errorCode: fence };
+    const consumerGroup = c.consumerGroups.get(groupId);
     const group = c.groups.get(groupId);
-    if (!group || group.is(GroupState.Dead)) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
-    if (!group.is(GroupState.Empty) || group.members.size > 0) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
-    // Dead at once: a JoinGroup arriving while the rows are deleted starts a new group.
-    c.removeGroup(group);
+    if (consumerGroup) {
+      if (!consumerGroup.isEmpty) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
+      c.removeConsumerGroup(consumerGroup);
+    } else {
+      if (!group || group.is(GroupState.Dead)) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
+      if (!group.is(GroupState.Empty) || group.members.size > 0) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
+      // Dead at once: a JoinGroup arriving while the rows are deleted starts a new group.
+      c.removeGroup(group);
+    }
     try {
       const owned = await c.serialize(groupId, () => deleteGroups(c.sql, fence, [groupId]));
       return { groupId, errorCode: owned ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR };

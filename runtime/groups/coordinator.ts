@@ -1,7 +1,8 @@
 // The group coordinator service (one per broker, `groupCoordinator(ctx)`): the groups of the slots this broker
-// holds, loaded from PostgreSQL when a slot is gained and dropped when it is lost; JoinGroup, SyncGroup, Heartbeat
-// and LeaveGroup entry points; persistence of group state in per-group order; periodic offset expiry. Offsets and
-// admin operations live in offsets.ts and admin.ts.
+// holds, classic ones and KIP-848 consumer groups (one group-id namespace), loaded from PostgreSQL when a slot is
+// gained and dropped when it is lost; JoinGroup, SyncGroup, Heartbeat, LeaveGroup and ConsumerGroupHeartbeat entry
+// points; persistence of group state in per-group order; periodic offset expiry. Offsets and admin operations live
+// in offsets.ts and admin.ts.
 
 import { ErrorCode } from '../../codec/errors.ts';
 import type { BrokerServices, RequestContext, Service } from '../context.ts';
@@ -18,6 +19,19 @@ import { joinGroup, type JoinRequest } from './join.ts';
 import { heartbeat, leaveGroup, syncGroup, type LeavingMember, type SyncRequest } from './membership.ts';
 import { purgeExpiredOffsets } from './offsets.ts';
 import { slotFor } from './slot.ts';
+import { loadConsumerGroups, saveConsumerGroup } from '../../store/consumer-groups.ts';
+import { ConsumerGroup, MemberState } from './consumer-group.ts';
+import type { ConsumerEnv } from './consumer-env.ts';
+import {
+  consumerGroupHeartbeat,
+  heartbeatError,
+  validateHeartbeat,
+  type ConsumerHeartbeatRequest,
+  type ConsumerHeartbeatResult,
+} from './consumer-heartbeat.ts';
+import { restoreConsumerGroup, snapshotConsumerGroup } from './consumer-persist.ts';
+import { scheduleRebalanceTimeout, scheduleSession } from './consumer-timers.ts';
+import type { Topic } from '../../store/types.ts';
 
 export interface CoordinatorOptions extends LeaseOptions {
   /** Kafka's offsets.retention.check.interval.ms. */
@@ -32,8 +46,12 @@ export function groupCoordinator(ctx: RequestContext): GroupCoordinator {
 }
 
 export class GroupCoordinator implements Service {
+  /** Classic groups. A group id is in this map or in `consumerGroups`, never in both. */
   readonly groups = new Map<string, ClassicGroup>();
+  /** KIP-848 consumer groups. */
+  readonly consumerGroups = new Map<string, ConsumerGroup>();
   readonly env: GroupEnv;
+  readonly consumerEnv: ConsumerEnv;
   readonly leases: SlotLeases;
   readonly sql: Sql;
   readonly store: Store;
@@ -57,6 +75,13 @@ export class GroupCoordinator implements Service {
       log,
       store: (group, assignment) => this.#store(group, assignment),
       isLive: (group) => this.groups.get(group.groupId) === group,
+    };
+    this.consumerEnv = {
+      sessionTimeoutMs: config.groupConsumerSessionTimeoutMs,
+      heartbeatIntervalMs: config.groupConsumerHeartbeatIntervalMs,
+      log,
+      store: (group) => this.#storeConsumer(group),
+      isLive: (group) => this.consumerGroups.get(group.groupId) === group,
     };
     const self: SlotOwner = { nodeId: broker.info.nodeId, host: broker.info.host, port: broker.info.port };
     this.leases = new SlotLeases(this.sql, self, this.options, {
@@ -117,15 +142,50 @@ export class GroupCoordinator implements Service {
     });
   }
 
+  /** Persists a consumer group's state unless it is what was written last; resolves with an error code. */
+  #storeConsumer(group: ConsumerGroup): Promise<number> {
+    const fence = this.leases.fence(group.slot);
+    if (!fence) return Promise.resolve(ErrorCode.NOT_COORDINATOR);
+    const row = snapshotConsumerGroup(group);
+    const json = JSON.stringify(row);
+    if (json === group.persisted.json) return group.persisted.result;
+    const result = this.serialize(group.groupId, async () => {
+      let code: number = ErrorCode.NONE;
+      try {
+        if (!(await saveConsumerGroup(this.sql, fence, row))) code = ErrorCode.NOT_COORDINATOR;
+      } catch (err) {
+        this.#broker.log.error('could not persist consumer group', { group: group.groupId, err: err as Error });
+        code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      }
+      // A failed write is tried again with the next change or heartbeat.
+      if (code !== ErrorCode.NONE && group.persisted.json === json) group.persisted = { json: '', result: Promise.resolve(ErrorCode.NONE) };
+      return code;
+    });
+    group.persisted = { json, result };
+    return result;
+  }
+
   async #load(slot: number, fence: SlotFence): Promise<void> {
     const rows = await loadGroups(this.sql, slot);
     for (const row of rows) {
-      if (this.groups.has(row.groupId)) continue;
+      if (this.groups.has(row.groupId) || this.consumerGroups.has(row.groupId)) continue;
       const group = restore(row);
       this.groups.set(group.groupId, group);
       for (const m of group.members.values()) scheduleHeartbeat(this.env, group, m);
     }
-    if (rows.length > 0) this.#broker.log.info('loaded groups', { slot, epoch: fence.epoch, groups: rows.length });
+    const consumerRows = await loadConsumerGroups(this.sql, slot);
+    for (const row of consumerRows) {
+      if (this.groups.has(row.groupId) || this.consumerGroups.has(row.groupId)) continue;
+      const group = restoreConsumerGroup(row);
+      group.persisted = { json: JSON.stringify(snapshotConsumerGroup(group)), result: Promise.resolve(ErrorCode.NONE) };
+      this.consumerGroups.set(group.groupId, group);
+      for (const m of group.members.values()) {
+        scheduleSession(this.consumerEnv, group, m);
+        if (m.state === MemberState.UnrevokedPartitions) scheduleRebalanceTimeout(this.consumerEnv, group, m);
+      }
+    }
+    const n = rows.length + consumerRows.length;
+    if (n > 0) this.#broker.log.info('loaded groups', { slot, epoch: fence.epoch, groups: n });
   }
 
   #unload(slot: number): void {
@@ -134,6 +194,19 @@ export class GroupCoordinator implements Service {
       shutdownGroup(group, ErrorCode.NOT_COORDINATOR);
       this.groups.delete(id);
     }
+    for (const [id, group] of this.consumerGroups) {
+      if (group.slot !== slot) continue;
+      for (const m of group.members.values()) m.clearTimers();
+      this.consumerGroups.delete(id);
+    }
+  }
+
+  /** Drops a consumer group from memory (deleted, expired or replaced by a classic group). */
+  removeConsumerGroup(group: ConsumerGroup): void {
+    if (this.consumerGroups.get(group.groupId) !== group) return;
+    for (const m of group.members.values()) m.clearTimers();
+    group.dead = true;
+    this.consumerGroups.delete(group.groupId);
   }
 
   /** Drops a group from memory (deleted or expired): its waiting requests end with `errorCode`. */
@@ -155,6 +228,16 @@ export class GroupCoordinator implements Service {
     }
     let group = this.groups.get(groupId);
     let created = false;
+    const consumerGroup = this.consumerGroups.get(groupId);
+    if (consumerGroup) {
+      // A KIP-848 group: an empty one becomes a classic group (Kafka converts it); classic members cannot join
+      // one with members (Kafka 4's mixed groups are not supported): INCONSISTENT_GROUP_PROTOCOL for another
+      // protocol type, as Kafka answers, GROUP_ID_NOT_FOUND ("not a classic group") for consumer-protocol members.
+      if (!consumerGroup.isEmpty) {
+        return joinError(req.memberId, req.protocolType === 'consumer' ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+      }
+      this.removeConsumerGroup(consumerGroup);
+    }
     if (!group) {
       // Only a new member may create a group; a known member id for a group we do not have is stale.
       if (req.memberId !== '') return joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID);
@@ -198,6 +281,49 @@ export class GroupCoordinator implements Service {
     return { errorCode: ErrorCode.NONE, members: leaveGroup(this.env, group, members) };
   }
 
+  // KIP-848 entry point
+
+  /** ConsumerGroupHeartbeat: join, heartbeat or leave a consumer group; answers once the group's new state is stored. */
+  async consumerHeartbeat(req: ConsumerHeartbeatRequest): Promise<ConsumerHeartbeatResult> {
+    const invalid = validateHeartbeat(req);
+    if (invalid) return heartbeatError(invalid.code, invalid.message, req.memberId || null);
+    const fence = await this.resolve(req.groupId);
+    if (typeof fence === 'number') return heartbeatError(fence, null, req.memberId || null);
+    let topics: Map<string, Topic>;
+    try {
+      topics = new Map((await this.store.listTopics()).map((t) => [t.name, t]));
+    } catch (err) {
+      this.#broker.log.error('consumer group heartbeat: topics unavailable', { group: req.groupId, err: err as Error });
+      return heartbeatError(ErrorCode.COORDINATOR_NOT_AVAILABLE, null, req.memberId || null);
+    }
+    if (this.leases.fence(fence.slot) === null) return heartbeatError(ErrorCode.NOT_COORDINATOR, null, req.memberId || null);
+    const groupId = req.groupId;
+    let group = this.consumerGroups.get(groupId);
+    if (!group) {
+      const classic = this.groups.get(groupId);
+      const emptyClassic = classic !== undefined && classic.is(GroupState.Empty) && classic.members.size === 0 && classic.pendingMembers.size === 0;
+      if (classic && !classic.is(GroupState.Dead) && (req.memberEpoch !== 0 || !emptyClassic)) {
+        // Kafka would upgrade a classic group with members online; we do not (GROUP_ID_NOT_FOUND, as Kafka does
+        // when the upgrade is not allowed).
+        return heartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`, req.memberId || null);
+      }
+      if (req.memberEpoch !== 0) return heartbeatError(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${groupId} not found.`, req.memberId || null);
+      // An empty classic group (e.g. offsets committed without group management) becomes a consumer group.
+      if (classic) this.removeGroup(classic);
+      group = new ConsumerGroup(groupId, fence.slot);
+      this.consumerGroups.set(groupId, group);
+    }
+    const result = consumerGroupHeartbeat(this.consumerEnv, group, req, topics);
+    if (group.isEmpty && group.groupEpoch === 0) {
+      // A join that failed leaves no group behind.
+      this.consumerGroups.delete(groupId);
+      return result;
+    }
+    const code = await this.#storeConsumer(group);
+    if (code !== ErrorCode.NONE && result.errorCode === ErrorCode.NONE) return heartbeatError(code, null, result.memberId);
+    return result;
+  }
+
   /** Stops timers, answers waiting requests (NOT_COORDINATOR) and gives the slot leases back. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
@@ -206,6 +332,8 @@ export class GroupCoordinator implements Service {
       await this.leases.close();
       for (const group of this.groups.values()) shutdownGroup(group, ErrorCode.NOT_COORDINATOR);
       this.groups.clear();
+      for (const group of this.consumerGroups.values()) for (const m of group.members.values()) m.clearTimers();
+      this.consumerGroups.clear();
       await Promise.allSettled([...this.#writes.values()]);
     })();
     return this.#closed;

@@ -1,7 +1,8 @@
 // Committed offsets: OffsetCommit (generation fencing, unknown topics and partitions, metadata size), OffsetFetch
 // (some topics or all), OffsetDelete, and expiry under offsets.retention.minutes (Kafka's rules: an empty group's
 // offsets age from when it became empty, a simple consumer's from their commit, a stable group keeps the offsets
-// of the topics it subscribes to).
+// of the topics it subscribes to). KIP-848 consumer groups fence commits and fetches on the member epoch
+// (STALE_MEMBER_EPOCH) and their offsets age from their commit unless the group subscribes to the topic.
 
 import { ErrorCode } from '../../codec/errors.ts';
 import type { Topic } from '../../store/types.ts';
@@ -12,6 +13,7 @@ import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.ts';
 import { validateMember } from './join.ts';
 import { scheduleHeartbeat } from './rebalance.ts';
 import type { GroupCoordinator } from './coordinator.ts';
+import type { ConsumerGroup } from './consumer-group.ts';
 
 /** Kafka's offset.metadata.max.bytes default (compared with the metadata string's length). */
 export const OFFSET_METADATA_MAX_BYTES = 4096;
@@ -42,6 +44,26 @@ function validateCommit(group: ClassicGroup, input: CommitInput): number {
   }
   if (group.is(GroupState.CompletingRebalance)) return ErrorCode.REBALANCE_IN_PROGRESS;
   return ErrorCode.NONE;
+}
+
+/** Kafka's ConsumerGroup.validateOffsetCommit: the member must exist and commit at its current epoch. */
+export function validateConsumerGroupCommit(group: ConsumerGroup, memberId: string, memberEpoch: number, apiVersion: number): number {
+  if (group.dead) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  // Epoch -1: an admin client or a consumer without group management; fine while the group is empty.
+  if (memberEpoch < 0 && group.isEmpty) return ErrorCode.NONE;
+  const member = group.members.get(memberId);
+  if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+  // Members of a consumer group commit with OffsetCommit v9+ (the member epoch).
+  if (apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+  return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+}
+
+/** Kafka's ConsumerGroup.validateOffsetFetch: no member (id null, epoch -1) or a member at its current epoch. */
+export function validateConsumerGroupFetch(group: ConsumerGroup, memberId: string | null, memberEpoch: number): number {
+  if (memberId === null && memberEpoch < 0) return ErrorCode.NONE;
+  const member = group.members.get(memberId ?? '');
+  if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+  return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
 }
 
 export async function commitGroupOffsets(c: GroupCoordinator, groupId: string, input: CommitInput): Promise<CommitOutput> {
@@ -96,7 +118,11 @@ async function commit(c: GroupCoordinator, groupId: string, input: CommitInput):
   }
 
   let group = c.groups.get(groupId);
-  if (!group) {
+  const consumerGroup = c.consumerGroups.get(groupId);
+  if (consumerGroup) {
+    const invalid = validateConsumerGroupCommit(consumerGroup, input.memberId, input.generationId, input.apiVersion);
+    if (invalid !== ErrorCode.NONE) return answer(() => invalid);
+  } else if (!group) {
     if (input.generationId >= 0) {
       const code = input.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION;
       return answer(() => code);
@@ -141,9 +167,10 @@ export async function fetchGroupOffsets(
   groupId: string,
   topics: { name: string; partitionIndexes: number[] }[] | null,
   unknownAsError: boolean,
+  member: { memberId: string | null; memberEpoch: number } | null = null,
 ): Promise<FetchOutput> {
   try {
-    return await fetchSome(c, groupId, topics, unknownAsError);
+    return await fetchSome(c, groupId, topics, unknownAsError, member);
   } catch (err) {
     c.env.log.error('offset fetch failed', { group: groupId, err: err as Error });
     return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
@@ -155,11 +182,17 @@ async function fetchSome(
   groupId: string,
   topics: { name: string; partitionIndexes: number[] }[] | null,
   unknownAsError: boolean,
+  member: { memberId: string | null; memberEpoch: number } | null,
 ): Promise<FetchOutput> {
   const fence = await c.resolve(groupId);
   if (typeof fence === 'number') return { errorCode: fence, topics: [] };
-  const group = c.groups.get(groupId);
-  if (group?.is(GroupState.Dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+  const consumerGroup = c.consumerGroups.get(groupId);
+  if (consumerGroup && member) {
+    const invalid = validateConsumerGroupFetch(consumerGroup, member.memberId, member.memberEpoch);
+    if (invalid !== ErrorCode.NONE) return { errorCode: invalid, topics: [] };
+  }
+  const group = c.groups.get(groupId) ?? consumerGroup;
+  if (group?.type === 'classic' && group.is(GroupState.Dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
   if (topics === null) {
     const rows = group ? await fetchOffsets(c.sql, groupId, null) : [];
     const byTopic = new Map<string, FetchedPartition[]>();
@@ -225,10 +258,10 @@ async function deleteSome(
 ): Promise<DeleteOffsetsOutput> {
   const fence = await c.resolve(groupId);
   if (typeof fence === 'number') return { errorCode: fence, topics: [] };
-  const group = c.groups.get(groupId);
-  if (!group || group.is(GroupState.Dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
-  const empty = group.is(GroupState.Empty);
-  if (!empty && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+  const group = c.groups.get(groupId) ?? c.consumerGroups.get(groupId);
+  if (!group || (group.type === 'classic' ? group.is(GroupState.Dead) : group.dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+  const empty = group.type === 'classic' ? group.is(GroupState.Empty) : group.isEmpty;
+  if (!empty && group.type === 'classic' && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
   const known = await c.store.getTopics(topics.map((t) => t.name));
   const toDelete: { topicId: number; partition: number }[] = [];
   const out = topics.map((t) => {
@@ -275,6 +308,22 @@ export async function purgeExpiredOffsets(c: GroupCoordinator, now: number = Dat
     if (group.members.size > 0 || group.pendingMembers.size > 0) continue;
     // An empty group without offsets is gone (Kafka: the group becomes Dead and is removed).
     c.removeGroup(group);
+    await c.serialize(group.groupId, () => deleteGroups(c.sql, fence, [group.groupId])).catch(() => false);
+    removed.push(group.groupId);
+  }
+  for (const group of [...c.consumerGroups.values()]) {
+    const fence = c.leases.fence(group.slot);
+    if (!fence) continue;
+    // Offsets age from their commit; those of topics the group subscribes to are kept while it has members.
+    let exceptTopicIds: number[] | null = null;
+    if (!group.isEmpty) {
+      const topics = await c.store.getTopics([...group.subscribedTopics]);
+      exceptTopicIds = [...topics.values()].map((t) => t.id);
+    }
+    const epoch = group.groupEpoch;
+    const remaining = await c.serialize(group.groupId, () => expireOffsets(c.sql, fence, group.groupId, { now, retentionMs, baseTimestamp: null, exceptTopicIds }));
+    if (remaining !== 0 || !c.consumerEnv.isLive(group) || !group.isEmpty || group.groupEpoch !== epoch) continue;
+    c.removeConsumerGroup(group);
     await c.serialize(group.groupId, () => deleteGroups(c.sql, fence, [group.groupId])).catch(() => false);
     removed.push(group.groupId);
   }

@@ -1,6 +1,6 @@
 // DescribeCluster conformance: codec round trip of every version; cluster id, controller and brokers at v0 and v1;
 // cluster authorized operations only when asked for; endpoint types (v1); agreement with kafkajs's describeCluster
-// (which reads Metadata).
+// (which reads Metadata); two brokers on one database listing each other, and one that stopped disappearing.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { ErrorCode } from '../../codec/errors.ts';
 import { assertCodecRoundTrip } from '../helpers/conformance.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
+import { until } from '../helpers/eventually.ts';
 
 type Res = describeCluster.DescribeClusterResponse;
 
@@ -75,5 +76,36 @@ test('kafkajs: describeCluster agrees', async () => {
     assert.deepEqual(cluster.brokers, raw.brokers?.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port })));
   } finally {
     await admin.disconnect();
+  }
+});
+
+test('DescribeCluster: brokers on one database list each other; a stopped one disappears and the controller moves', async () => {
+  const a = await startTestBroker({ nodeId: 3 });
+  const b = await startTestBroker({ nodeId: 5 }, { databaseUrl: a.databaseUrl });
+  const ca = await RawClient.connect(a.port);
+  const cb = await RawClient.connect(b.port);
+  try {
+    const both = [{ brokerId: 3, host: '127.0.0.1', port: a.port, rack: null }, { brokerId: 5, host: '127.0.0.1', port: b.port, rack: null }];
+    await until(async () => ((await ca.request<Res>(describeCluster, 1, {})).brokers?.length ?? 0) === 2, 5000, 'the first broker to list the second');
+    for (const c of [ca, cb]) {
+      for (const v of [0, 1]) {
+        const res = await c.request<Res>(describeCluster, v, {});
+        assert.equal(res.errorCode, 0);
+        assert.equal(res.clusterId, a.broker.clusterId);
+        assert.equal(res.controllerId, 3, `v${v}`);
+        assert.deepEqual(res.brokers, both, `v${v}`);
+      }
+    }
+    // The controller (lowest node id) stops: the other lists itself alone, as controller.
+    await a.stopBroker();
+    await until(async () => ((await cb.request<Res>(describeCluster, 1, {})).brokers?.length ?? 0) === 1, 5000, 'the stopped broker to disappear');
+    const alone = await cb.request<Res>(describeCluster, 1, {});
+    assert.deepEqual(alone.brokers, [both[1]]);
+    assert.equal(alone.controllerId, 5);
+  } finally {
+    ca.close();
+    cb.close();
+    await b.stopBroker();
+    await a.stop();
   }
 });

@@ -6,6 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fetch from '../../apis/fetch.ts';
+import * as produceApi from '../../apis/produce.ts';
+import { transactionCoordinator } from '../../runtime/transactions/coordinator.ts';
 import { ErrorCode } from '../../codec/errors.ts';
 import { Compression } from '../../codec/compression.ts';
 import { assertCodecRoundTrip } from '../helpers/conformance.ts';
@@ -120,19 +122,31 @@ test('Fetch: batches are rebuilt per producer run, with producer fields and tran
   await put(topic, 0, r(3, 'b')); // non-idempotent: merges with the previous
   await put(topic, 0, r(2, 'c'), { producerId: 7, producerEpoch: 1, baseSequence: 0 });
   await put(topic, 0, r(2, 'd'), { producerId: 7, producerEpoch: 1, baseSequence: 2 }); // contiguous: merges
-  await put(topic, 0, r(2, 'e'), { producerId: 7, producerEpoch: 1, baseSequence: 9 }); // gap: new batch
-  await put(topic, 0, r(2, 'f'), { producerId: 8, producerEpoch: 0, baseSequence: 0, attributes: 0x10 }); // transactional
+  await put(topic, 0, r(2, 'e'), { producerId: 7, producerEpoch: 2, baseSequence: 0 }); // new epoch: new batch
+  // Transactional records, in a transaction begun through the coordinator, then committed (a marker follows).
+  const txn = transactionCoordinator(tb.broker);
+  const { producerId } = await txn.initProducerId('fetch-rebuild', 60_000, null);
+  assert.equal(await txn.addToTransaction('fetch-rebuild', producerId, 0, [{ topicId: topic.id, partition: 0 }], []), ErrorCode.NONE);
+  const produced = await client.request<produceApi.ProduceResponse>(produceApi, 11, {
+    transactionalId: 'fetch-rebuild',
+    acks: -1,
+    timeoutMs: 5000,
+    topicData: [{ name: topic.name, partitionData: [{ index: 0, records: makeBatch(r(2, 'f'), { producerId, producerEpoch: 0, baseSequence: 0, attributes: 0x10 }) }] }],
+  });
+  assert.equal(produced.responses?.[0].partitionResponses?.[0].errorCode, ErrorCode.NONE);
+  assert.equal(await txn.endTransaction('fetch-rebuild', producerId, 0, true), ErrorCode.NONE);
   const { batches } = await fetchOne(client, 12, topic, 0, 0);
   assert.deepEqual(
     batches.map((b) => [b.baseOffset, b.recordCount, b.producerId, b.producerEpoch, b.baseSequence, b.attributes & 0x30]),
     [
       [0, 5, -1, -1, -1, 0],
       [5, 4, 7, 1, 0, 0],
-      [9, 2, 7, 1, 9, 0],
-      [11, 2, 8, 0, 0, 0x10],
+      [9, 2, 7, 2, 0, 0],
+      [11, 2, producerId, 0, 0, 0x10],
+      [13, 1, producerId, 0, -1, 0x30], // the commit marker: a control batch of its own
     ],
   );
-  assert.equal(flatten(batches).length, 13);
+  assert.equal(flatten(batches).length, 14);
 });
 
 test('Fetch: unknown topics, partitions and topic ids', async () => {

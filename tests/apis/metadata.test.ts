@@ -1,7 +1,8 @@
 // Metadata conformance: codec round trip of every version; the broker, cluster and controller fields by version;
 // all/none/some topics by version; partitions led by this broker; topic ids and lookups by id (v10+); authorized
 // operations (v8+); auto-creation on and off (broker setting and allowAutoTopicCreation), invalid names, many
-// clients auto-creating one topic at once; and kafkajs's admin view agreeing with the store.
+// clients auto-creating one topic at once; kafkajs's admin view agreeing with the store; several brokers on one
+// database listing each other (and dropping one that stopped), each leading the partitions it answers for.
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { ErrorCode } from '../../codec/errors.ts';
 import { assertCodecRoundTrip } from '../helpers/conformance.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
+import { until } from '../helpers/eventually.ts';
 
 type Res = metadata.MetadataResponse;
 type Req = Partial<metadata.MetadataRequest>;
@@ -273,4 +275,73 @@ test('kafkajs: listTopics and fetchTopicMetadata agree with the store', async ()
   } finally {
     await admin.disconnect();
   }
+});
+
+describe('several brokers on one database', () => {
+  test('each lists every live broker, the lowest node id as controller, and leads the partitions itself', async () => {
+    const a = await startTestBroker({ nodeId: 31 });
+    const b = await startTestBroker({ nodeId: 32 }, { databaseUrl: a.databaseUrl });
+    const ca = await RawClient.connect(a.port);
+    const cb = await RawClient.connect(b.port);
+    try {
+      await a.store.createTopic({ name: 'shared', partitions: 2 });
+      const both = [{ nodeId: 31, host: '127.0.0.1', port: a.port, rack: null }, { nodeId: 32, host: '127.0.0.1', port: b.port, rack: null }];
+      // b read the registry when it started; a hears of b over NOTIFY.
+      await until(async () => ((await ca.request<Res>(metadata, 12, { topics: [] })).brokers?.length ?? 0) === 2, 5000, 'a to list b');
+      for (const [client, self] of [[ca, 31], [cb, 32]] as const) {
+        for (const v of [0, 1, 12]) {
+          const res = await client.request<Res>(metadata, v, { topics: named('shared') });
+          assert.deepEqual(res.brokers, both, `v${v} from ${self}`);
+          if (v >= 1) assert.equal(res.controllerId, 31, `v${v} from ${self}`);
+          assert.deepEqual(res.topics?.[0].partitions?.map((p) => [p.leaderId, p.replicaNodes, p.isrNodes]), [[self, [self], [self]], [self, [self], [self]]]);
+        }
+      }
+
+      // A stopped broker disappears from the other's list (it deregisters on shutdown), and the controller moves.
+      await a.stopBroker();
+      await until(async () => ((await cb.request<Res>(metadata, 12, { topics: [] })).brokers?.length ?? 0) === 1, 5000, 'b to drop a');
+      const alone = await cb.request<Res>(metadata, 12, { topics: [] });
+      assert.deepEqual(alone.brokers, [{ nodeId: 32, host: '127.0.0.1', port: b.port, rack: null }]);
+      assert.equal(alone.controllerId, 32);
+    } finally {
+      ca.close();
+      cb.close();
+      await b.stopBroker();
+      await a.stop();
+    }
+  });
+
+  test('kafkajs bootstrapped to one broker sees both', async () => {
+    const a = await startTestBroker({ nodeId: 41 });
+    const b = await startTestBroker({ nodeId: 42 }, { databaseUrl: a.databaseUrl });
+    const kafka = new Kafka({ clientId: 'metadata-two', brokers: [b.address], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const cluster = await admin.describeCluster();
+      assert.equal(cluster.controller, 41);
+      assert.deepEqual(cluster.brokers.sort((x, y) => x.nodeId - y.nodeId), [{ nodeId: 41, host: '127.0.0.1', port: a.port }, { nodeId: 42, host: '127.0.0.1', port: b.port }]);
+      assert.equal(cluster.clusterId, a.broker.clusterId, 'one cluster id for both');
+    } finally {
+      await admin.disconnect();
+      await b.stopBroker();
+      await a.stop();
+    }
+  });
+
+  test('a broker lists itself even before it has registered (and when it never listens)', async () => {
+    const { Broker } = await import('../../runtime/broker.ts');
+    const { loadConfig } = await import('../../runtime/config.ts');
+    const { createLogger } = await import('../../runtime/log.ts');
+    const config = loadConfig([], {}, { nodeId: 99, host: '127.0.0.1', port: 9999, databaseUrl: tb.databaseUrl });
+    const unstarted = await Broker.create({ config, store: tb.store, log: createLogger('silent') });
+    try {
+      const ctx = { broker: unstarted, apiKey: 3, apiVersion: 12, correlationId: 1, clientId: 't', connectionId: 0, remoteAddress: 'test' };
+      const res = await metadata.handle({ topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, ctx);
+      assert.deepEqual(res.brokers, [{ nodeId: 99, host: '127.0.0.1', port: 9999, rack: null }]);
+      assert.equal(res.controllerId, 99);
+    } finally {
+      await unstarted.close();
+    }
+  });
 });

@@ -3,7 +3,7 @@
 
 import { loadConfig, type ConfigInput, type Config } from '../../runtime/config.ts';
 import { createLogger, type LogLevel } from '../../runtime/log.ts';
-import { Broker } from '../../runtime/broker.ts';
+import { Broker, type BrokerOptions } from '../../runtime/broker.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { createTestDatabase } from './database.ts';
 import process from 'node:process';
@@ -22,7 +22,14 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
-export async function startTestBroker(overrides: ConfigInput = {}, options: { databaseUrl?: string } = {}): Promise<TestBroker> {
+export interface TestBrokerOptions {
+  /** Share this database (another test broker's) instead of creating one. */
+  databaseUrl?: string;
+  /** Broker registry timings (heartbeat, liveness window). */
+  brokerRegistry?: BrokerOptions['brokerRegistry'];
+}
+
+export async function startTestBroker(overrides: ConfigInput = {}, options: TestBrokerOptions = {}): Promise<TestBroker> {
   const db = options.databaseUrl ? null : await createTestDatabase();
   const databaseUrl = options.databaseUrl ?? (db as { url: string }).url;
   const config = loadConfig([], {}, {
@@ -35,8 +42,15 @@ export async function startTestBroker(overrides: ConfigInput = {}, options: { da
   });
   const log = createLogger(config.logLevel);
   const store = await openStore(databaseUrl);
-  const broker = await Broker.create({ config, store, log });
-  await broker.listen();
+  let broker: Broker;
+  try {
+    broker = await Broker.create({ config, store, log, brokerRegistry: options.brokerRegistry });
+    await broker.listen();
+  } catch (err) {
+    await store.close();
+    if (db) await db.drop();
+    throw err;
+  }
   let brokerStopped = false;
   const stopBroker = async () => {
     if (brokerStopped) return;

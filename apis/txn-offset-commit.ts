@@ -1,0 +1,106 @@
+// TxnOffsetCommit (api key 28), versions 0-4: a transactional producer commits consumed offsets for a group, sent
+// to the group's coordinator after AddOffsetsToTxn. The offsets stay pending in the transaction and become the
+// group's committed offsets only when it commits (dropped on abort): runtime/transactions/txn-offsets.ts. A
+// transactional id that is unknown or has another producer id is INVALID_PRODUCER_ID_MAPPING, another epoch
+// INVALID_PRODUCER_EPOCH, a transaction without the group (no AddOffsetsToTxn) INVALID_TXN_STATE. v1 is v0; v2 adds
+// the committed leader epoch; v3 is flexible and adds the member id, generation and instance id (checked like
+// OffsetCommit's: UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID); v4 may answer TRANSACTION_ABORTABLE
+// (never needed here).
+
+import type { ApiSchema } from '../codec/schema.ts';
+import { apiCodec } from '../codec/api-codec.ts';
+import type { RequestContext } from '../runtime/context.ts';
+import { commitTransactionalOffsets } from '../runtime/transactions/txn-offsets.ts';
+
+// <generated> by scripts/gen-api.ts from Kafka's TxnOffsetCommitRequest.json and TxnOffsetCommitResponse.json, versions 0-4.
+export const schema = {
+  apiKey: 28,
+  name: 'TxnOffsetCommit',
+  minVersion: 0,
+  maxVersion: 4,
+  flexibleFrom: 3,
+  request: [
+    { name: 'TransactionalId', type: 'string', versions: '0+' },
+    { name: 'GroupId', type: 'string', versions: '0+' },
+    { name: 'ProducerId', type: 'int64', versions: '0+' },
+    { name: 'ProducerEpoch', type: 'int16', versions: '0+' },
+    { name: 'GenerationId', type: 'int32', versions: '3+', default: "-1" },
+    { name: 'MemberId', type: 'string', versions: '3+', default: "" },
+    { name: 'GroupInstanceId', type: 'string', versions: '3+', nullable: '3+', default: "null" },
+    { name: 'Topics', type: '[]struct', versions: '0+', fields: [
+      { name: 'Name', type: 'string', versions: '0+' },
+      { name: 'Partitions', type: '[]struct', versions: '0+', fields: [
+        { name: 'PartitionIndex', type: 'int32', versions: '0+' },
+        { name: 'CommittedOffset', type: 'int64', versions: '0+' },
+        { name: 'CommittedLeaderEpoch', type: 'int32', versions: '2+', default: "-1" },
+        { name: 'CommittedMetadata', type: 'string', versions: '0+', nullable: '0+' },
+      ] },
+    ] },
+  ],
+  response: [
+    { name: 'ThrottleTimeMs', type: 'int32', versions: '0+' },
+    { name: 'Topics', type: '[]struct', versions: '0+', fields: [
+      { name: 'Name', type: 'string', versions: '0+' },
+      { name: 'Partitions', type: '[]struct', versions: '0+', fields: [
+        { name: 'PartitionIndex', type: 'int32', versions: '0+' },
+        { name: 'ErrorCode', type: 'int16', versions: '0+' },
+      ] },
+    ] },
+  ],
+} as const satisfies ApiSchema;
+
+export interface TxnOffsetCommitRequest {
+  transactionalId: string;
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  topics: Array<{
+    name: string;
+    partitions: Array<{
+      partitionIndex: number;
+      committedOffset: number;
+      committedLeaderEpoch: number;
+      committedMetadata: string | null;
+    }>;
+  }>;
+}
+
+export interface TxnOffsetCommitResponse {
+  throttleTimeMs?: number;
+  topics?: Array<{
+    name?: string;
+    partitions?: Array<{
+      partitionIndex?: number;
+      errorCode?: number;
+    }>;
+  }>;
+}
+// </generated>
+
+export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<TxnOffsetCommitRequest, TxnOffsetCommitResponse>(schema);
+
+export async function handle(request: TxnOffsetCommitRequest, ctx: RequestContext): Promise<TxnOffsetCommitResponse> {
+  const v = ctx.apiVersion;
+  const topics = await commitTransactionalOffsets(ctx, {
+    transactionalId: request.transactionalId,
+    groupId: request.groupId,
+    producerId: request.producerId,
+    producerEpoch: request.producerEpoch,
+    generationId: v >= 3 ? request.generationId : -1,
+    memberId: v >= 3 ? request.memberId : '',
+    groupInstanceId: v >= 3 ? request.groupInstanceId : null,
+    topics: request.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partitionIndex,
+        committedOffset: p.committedOffset,
+        committedLeaderEpoch: v >= 2 ? p.committedLeaderEpoch : -1,
+        committedMetadata: p.committedMetadata,
+      })),
+    })),
+  });
+  return { throttleTimeMs: 0, topics };
+}
