@@ -131,7 +131,7 @@ export interface PendingPartition {
   readonly topic: Topic;
   readonly partition: number;
   readonly batches: RecordBatch[];
-  /** What goes to store.append; checkProducerState may set it to null (rejected or duplicate). */
+  /** What goes to store.append; checkProducerState sets it to null when it refuses the partition. */
   append: PartitionAppend | null;
   readonly out: PartitionResponse;
 }

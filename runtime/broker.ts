@@ -2,6 +2,7 @@
 // listen() registers the broker in the shared registry (runtime/broker-registry.ts) once the port is bound.
 // Shutdown stops accepting, deregisters, lets in-flight requests finish, closes services and the store.
 // With httpPort set, listen() also serves the operations endpoint (runtime/http/: probes, metrics) until close().
+// listen() also starts log retention (runtime/retention.ts).
 
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Config } from './config.ts';
@@ -11,11 +12,13 @@ import { Connection } from './connection.ts';
 import type { BrokerInfo, BrokerServices, ClusterView, Service } from './context.ts';
 import { BrokerRegistry, type BrokerRegistryOptions } from './broker-registry.ts';
 import type { Store } from '../store/index.ts';
+import { transactionCoordinator } from './transactions/coordinator.ts';
 import { loadClusterId } from '../store/cluster.ts';
 import { ping } from '../store/health.ts';
 import { BrokerMetrics } from './metrics.ts';
 import { createOpsApp } from './http/app.ts';
 import { serveHttp, type HttpServer } from './http/serve.ts';
+import { retentionService } from './retention.ts';
 
 export interface BrokerOptions {
   config: Config;
@@ -127,6 +130,9 @@ export class Broker implements BrokerServices {
         throw err;
       }
     }
+    retentionService(this); // deletes old records every logRetentionCheckIntervalMs; closed with the other services
+    // The transaction coordinator's sweeper aborts timed-out transactions, also those a previous process left open.
+    transactionCoordinator(this);
     this.#serving = true;
     this.log.info('listening', { host: this.config.host, port: this.port, advertised: `${this.#info.host}:${this.#info.port}`, http: this.#http?.port, apis: this.registry.list().length });
   }

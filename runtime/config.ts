@@ -45,6 +45,8 @@ export const configSchema = z.object({
   transactionMaxTimeoutMs: z.coerce.number().int().min(1).default(900000),
   /** Kafka: transactional.id.expiration.ms. */
   transactionalIdExpirationMs: z.coerce.number().int().min(1).default(604800000),
+  /** Kafka: log.retention.check.interval.ms (how often retention.ms / retention.bytes are applied). */
+  logRetentionCheckIntervalMs: z.coerce.number().int().min(1).default(300000),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

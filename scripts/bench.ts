@@ -3,7 +3,8 @@
 //   - the raw ceiling: the same rows written straight from postgres.js with binary COPY (1,000 per transaction)
 //   - produce with librdkafka (kcat -P, lz4, acks=all) and with kafkajs (100 records per send, acks=all)
 //   - consume from stored data (kcat -C to the end)
-//   - end-to-end latency p50/p99 at 1,000 records/s (kafkajs producer, kcat consumer)
+//   - end-to-end latency p50/p99 at 1,000 records/s: the broker's own (raw-protocol producer and long-polling
+//     consumer) and through librdkafka (kcat producer and consumer, client defaults plus linger.ms=0)
 //   - the broker's peak memory (VmHWM)
 //
 //   npm run bench              (Node)       deno run -A scripts/bench.ts   (Deno)
@@ -22,6 +23,11 @@ import { startEmbeddedPostgres } from '../runtime/embedded-postgres.ts';
 import { brokerCommand } from '../runtime/platform.ts';
 import { connect } from '../store/db.ts';
 import { copyRecordsBinary } from '../store/copy-binary.ts';
+import * as metadataApi from '../apis/metadata.ts';
+import { RawClient } from '../tests/helpers/raw-client.ts';
+import { fetchOne, makeBatch, produceOne } from '../tests/helpers/data-path.ts';
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
@@ -99,6 +105,54 @@ function kcat(args: string[], input?: string): { seconds: number; stdout: string
   return { seconds: (performance.now() - start) / 1000, stdout: r.stdout, status: r.status };
 }
 
+/** Produces one record per millisecond over the raw protocol and measures when a long-polling fetch delivers it. */
+async function rawLatency(port: number): Promise<{ p50: number; p99: number; samples: number }> {
+  const producerConn = await RawClient.connect(port);
+  const consumerConn = await RawClient.connect(port);
+  const md = await producerConn.request<metadataApi.MetadataResponse>(metadataApi, 12, {
+    topics: [{ name: 'bench-raw-latency', topicId: ZERO_UUID }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false,
+  });
+  const topic = { name: 'bench-raw-latency', topicId: md.topics?.[0]?.topicId ?? ZERO_UUID };
+  const sentAt = new Map<number, number>();
+  const latencies: number[] = [];
+  let running = true;
+  const consume = (async () => {
+    let offset = 0;
+    while (running) {
+      const { batches } = await fetchOne(consumerConn, 12, topic, 0, offset, { maxWaitMs: 500 });
+      const now = performance.now();
+      for (const b of batches) {
+        for (const r of b.records) {
+          const at = sentAt.get(b.baseOffset + r.offsetDelta);
+          if (at !== undefined) latencies.push(now - at);
+        }
+        offset = b.baseOffset + b.lastOffsetDelta + 1;
+      }
+    }
+  })();
+  const begin = performance.now();
+  let sent = 0;
+  const pending: Promise<unknown>[] = [];
+  while (performance.now() - begin < LATENCY_SECONDS * 1000) {
+    const due = Math.floor(performance.now() - begin) - sent;
+    for (let i = 0; i < due; i++) {
+      const at = performance.now();
+      const n = sent++;
+      pending.push(produceOne(producerConn, 9, topic.name, 0, makeBatch([{ key: null, value: String(n) }])).then((p) => sentAt.set(Number(p.baseOffset), at)));
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(pending);
+  await new Promise((r) => setTimeout(r, 1000));
+  running = false;
+  await consume;
+  producerConn.close();
+  consumerConn.close();
+  latencies.sort((a, b) => a - b);
+  const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { p50: pct(0.5), p99: pct(0.99), samples: latencies.length };
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'pgk-bench-'));
   let embedded: { url: string; stop(): Promise<void> } | null = null;
@@ -153,9 +207,12 @@ async function main(): Promise<void> {
     const consumed = c.stdout.split('\n').filter(Boolean).length;
     line('consume, kcat -C from stored data', `${fmt(consumed / c.seconds)} records/s (${fmt(consumed)} records)`);
 
-    // End-to-end latency at 1,000 records/s: kafkajs produces timestamps, kcat prints them as it receives them.
+    await producer.disconnect();
+
+    // End-to-end latency at 1,000 records/s: librdkafka on both sides (kcat -P fed one line per millisecond with
+    // the send time inside, linger.ms=0, acks=all; kcat -C prints each value as it arrives).
     const latencies: number[] = [];
-    const consumer = spawn('kcat', ['-C', '-b', address, '-t', 'bench-latency', '-o', 'end', '-q', '-u', '-f', '%s\n', '-X', 'fetch.wait.max.ms=500'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const consumer = spawn('kcat', ['-C', '-b', address, '-t', 'bench-latency', '-o', 'end', '-q', '-u', '-f', '%s\n'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let buf = '';
     consumer.stdout!.on('data', (d: Buffer) => {
       const now = performance.timeOrigin + performance.now();
@@ -167,23 +224,30 @@ async function main(): Promise<void> {
         if (sent > 0) latencies.push(now - sent);
       }
     });
-    await new Promise((r) => setTimeout(r, 2000));
-    const until = performance.now() + LATENCY_SECONDS * 1000;
-    let tick = performance.now();
-    const pending: Promise<unknown>[] = [];
-    while (performance.now() < until) {
-      tick += 1;
-      const wait = tick - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      pending.push(producer.send({ topic: 'bench-latency', acks: -1, messages: [{ value: String(performance.timeOrigin + performance.now()) }] }));
+    const sender = spawn('kcat', ['-P', '-b', address, '-t', 'bench-latency', '-u', '-X', 'linger.ms=0', '-X', 'acks=all'], { stdio: ['pipe', 'inherit', 'inherit'] });
+    await new Promise((r) => setTimeout(r, 3000));
+    const begin = performance.now();
+    let sent = 0;
+    while (performance.now() - begin < LATENCY_SECONDS * 1000) {
+      const due = Math.floor(performance.now() - begin) - sent;
+      let chunk = '';
+      for (let i = 0; i < due; i++) chunk += `${performance.timeOrigin + performance.now()}\n`;
+      sent += due;
+      if (chunk) sender.stdin!.write(chunk);
+      await new Promise((r) => setTimeout(r, 1));
     }
-    await Promise.all(pending);
+    sender.stdin!.end();
+    await new Promise((r) => sender.once('exit', r));
     await new Promise((r) => setTimeout(r, 1500));
     consumer.kill();
-    await producer.disconnect();
     latencies.sort((a, b) => a - b);
     const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-    line(`end-to-end latency at 1,000 records/s (${fmt(latencies.length)} samples)`, `p50 ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms`);
+    line(`end-to-end latency, kcat at 1,000 records/s (${fmt(latencies.length)} of ${fmt(sent)})`, `p50 ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms`);
+
+    // The broker's own end-to-end latency at 1,000 records/s: a raw-protocol producer (one record per request,
+    // acks=all, pipelined) and a raw-protocol consumer long-polling Fetch (max wait 500 ms, min bytes 1).
+    const raw = await rawLatency(port);
+    line(`end-to-end latency, raw protocol at 1,000 records/s (${fmt(raw.samples)})`, `p50 ${raw.p50.toFixed(1)} ms, p99 ${raw.p99.toFixed(1)} ms`);
 
     line('broker peak memory (VmHWM)', `${peakMemoryMiB(broker.pid!).toFixed(0)} MiB`);
   } finally {

@@ -5,6 +5,7 @@ import { groupsMigration } from './migrations-groups.ts';
 import { transactionsMigration } from './migrations-transactions.ts';
 import { brokersMigration } from './migrations-brokers.ts';
 import { consumerGroupsMigration } from './migrations-consumer-groups.ts';
+import { messagesViewMigration } from './migrations-messages-view.ts';
 
 export interface Migration {
   version: number;
@@ -90,6 +91,7 @@ export const migrations: readonly Migration[] = [
   transactionsMigration,
   brokersMigration,
   consumerGroupsMigration,
+  messagesViewMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */

@@ -9,7 +9,7 @@ import type { RequestContext } from '../context.ts';
 import { groupCoordinator } from '../groups/coordinator.ts';
 import { ClassicGroup, GroupState } from '../groups/classic-group.ts';
 import { validateMember } from '../groups/join.ts';
-import { OFFSET_METADATA_MAX_BYTES } from '../groups/offsets.ts';
+import { OFFSET_METADATA_MAX_BYTES, validateConsumerGroupCommit } from '../groups/offsets.ts';
 import type { PendingOffset } from '../../store/transactions.ts';
 import type { Topic } from '../../store/types.ts';
 import { transactionCoordinator } from './coordinator.ts';
@@ -61,7 +61,11 @@ export async function commitTransactionalOffsets(ctx: RequestContext, input: Txn
   if (input.groupId === '') return answer(ErrorCode.INVALID_GROUP_ID);
   const fence = await c.resolve(input.groupId);
   if (typeof fence === 'number') return answer(fence);
-  const invalid = validateMemberCommit(c.groups.get(input.groupId), input);
+  // A KIP-848 group checks its member epoch (version 9: transactional commits skip the version rule, as in Kafka).
+  const consumerGroup = c.consumerGroups.get(input.groupId);
+  const invalid = consumerGroup
+    ? validateConsumerGroupCommit(consumerGroup, input.memberId, input.generationId, 9)
+    : validateMemberCommit(c.groups.get(input.groupId), input);
   if (invalid !== ErrorCode.NONE) return answer(invalid);
 
   const now = Date.now();
@@ -86,7 +90,7 @@ export async function commitTransactionalOffsets(ctx: RequestContext, input: Txn
   if (offsets.length === 0) return answer(ErrorCode.NONE);
   const error = await transactionCoordinator(ctx.broker).commitTransactionalOffsets(
     input.transactionalId, input.producerId, input.producerEpoch, input.groupId, offsets);
-  if (error === ErrorCode.NONE && !c.groups.has(input.groupId)) {
+  if (error === ErrorCode.NONE && !c.groups.has(input.groupId) && !consumerGroup) {
     // A group without members (Kafka creates it for the commit): its offsets appear once the transaction commits.
     c.groups.set(input.groupId, new ClassicGroup(input.groupId, fence.slot, now));
   }

@@ -13,6 +13,7 @@ import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { fetchCommitted, soloMember } from '../helpers/groups.ts';
 import { addOffsets, addPartitions, endTxn, initOk, txnOffsetCommit } from '../helpers/transactions.ts';
+import { consumerHeartbeat } from '../helpers/consumer-groups.ts';
 
 let tb: TestBroker;
 let client: RawClient;
@@ -101,4 +102,21 @@ test('TxnOffsetCommit: a group first seen in a transaction keeps its committed o
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.deepEqual(committed, [42]);
+});
+
+test('TxnOffsetCommit: a KIP-848 consumer group checks the member epoch', async () => {
+  const group = 'toc-kip848';
+  const memberId = 'toc-member-1';
+  const joined = await consumerHeartbeat(client, { groupId: group, memberId, memberEpoch: 0, rebalanceTimeoutMs: 30000, subscribedTopicNames: [topic], topicPartitions: [] });
+  assert.equal(joined.errorCode, ErrorCode.NONE);
+  const epoch = joined.memberEpoch as number;
+  assert.ok(epoch > 0);
+  const id = 'toc-kip848-txn';
+  const p = await initOk(client, id);
+  assert.equal(await addOffsets(client, id, p, group), ErrorCode.NONE);
+  assert.deepEqual(await txnOffsetCommit(client, id, p, group, topic, { 0: 3 }, { memberId, generationId: epoch + 1 }), [ErrorCode.STALE_MEMBER_EPOCH]);
+  assert.deepEqual(await txnOffsetCommit(client, id, p, group, topic, { 0: 3 }, { memberId: 'nobody', generationId: epoch }), [ErrorCode.UNKNOWN_MEMBER_ID]);
+  assert.deepEqual(await txnOffsetCommit(client, id, p, group, topic, { 0: 3 }, { memberId, generationId: epoch }), [ErrorCode.NONE]);
+  assert.equal(await endTxn(client, id, p, true), ErrorCode.NONE);
+  assert.deepEqual(await fetchCommitted(client, group, topic, [0]), [3]);
 });
