@@ -87,18 +87,21 @@ export class RetentionService implements Service {
     const key = `${topicId}:${partition}`;
     const pending = this.#purges.get(key);
     if (pending) return pending.then(() => this.purge(topicId, partition));
-    const p = deleteBelowLogStart(this.#broker.store.sql, topicId, partition, this.options.deleteChunk)
+    const p = deleteBelowLogStart(this.#broker.store.sql, topicId, partition, this.options.deleteChunk, this.#stopping)
       .then(() => {}, (err: unknown) => this.#broker.log.warn('record deletion failed', { topicId, partition, err: err as Error }))
       .finally(() => this.#purges.delete(key));
     this.#purges.set(key, p);
     return p;
   }
 
+  /** Shutdown began: deletions stop after their current chunk (the next pass, of any broker, finishes them). */
+  readonly #stopping = (): boolean => this.#closed || this.#broker.isClosing;
+
   async #pass(now: number): Promise<SweepResult> {
     const sql = this.#broker.store.sql;
     const result: SweepResult = { advanced: 0, deletedRows: 0, deleteStatements: 0 };
     for (const p of await retentionPartitions(sql)) {
-      if (this.#closed || this.#broker.isClosing) break;
+      if (this.#stopping()) break;
       let logStart = p.logStartOffset;
       const target = await this.#target(p, now);
       if (target > logStart) {
@@ -111,7 +114,7 @@ export class RetentionService implements Service {
         logStart = moved;
       }
       if (p.firstStoredOffset !== null && p.firstStoredOffset < logStart) {
-        const deleted = await deleteBelowLogStart(sql, p.topicId, p.partition, this.options.deleteChunk);
+        const deleted = await deleteBelowLogStart(sql, p.topicId, p.partition, this.options.deleteChunk, this.#stopping);
         result.deletedRows += deleted.rows;
         result.deleteStatements += deleted.statements;
         await dropAbortedBelowLogStart(sql, p.topicId, p.partition, logStart);

@@ -27,14 +27,28 @@ function testFiles(args: string[]): string[] {
   return found;
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** A whole run that takes longer than this is stopped and fails (a hung test must not stall CI). */
+const RUN_TIMEOUT_MS = Number(process.env.PGKAFKA_TEST_RUN_TIMEOUT_MS ?? 40 * 60_000);
+/** One test taking longer than this fails (Node's runner; Deno's has no per-test limit, the run limit covers it). */
+const TEST_TIMEOUT_MS = 180_000;
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 0): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { cwd: root, env, stdio: 'inherit' });
+    const timer = timeoutMs > 0
+      ? setTimeout(() => {
+        console.error(`test: the run took longer than ${timeoutMs / 60_000} minutes; stopping it`);
+        child.kill('SIGKILL');
+      }, timeoutMs)
+      : undefined;
     child.on('error', (error) => {
       console.error(`${command}: ${error.message}`);
       resolve(1);
     });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 }
 
@@ -88,9 +102,9 @@ async function main(): Promise<number> {
     }
     const args = isDeno
       ? ['test', '-A', '--no-check', ...files]
-      : ['--import', './runtime/node/register.mjs', '--test', '--test-concurrency=2', ...files];
+      : ['--import', './runtime/node/register.mjs', '--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files];
     console.error(`test: ${files.length} file(s) on ${isDeno ? 'Deno' : 'Node'}`);
-    return await run(execPath, args, env);
+    return await run(execPath, args, env, RUN_TIMEOUT_MS);
   } finally {
     await cleanUp();
   }

@@ -140,24 +140,28 @@ export async function deleteRecordsBefore(sql: Sql, topicId: number, partition: 
 
 /**
  * Deletes the partition's rows below its log start offset, at most `chunk` per statement (each its own
- * transaction); returns how many rows and statements it took.
+ * transaction), until none is left or `stop()` says so; returns how many rows and statements it took.
  */
-export async function deleteBelowLogStart(sql: Sql, topicId: number, partition: number, chunk = DEFAULT_DELETE_CHUNK): Promise<{ rows: number; statements: number }> {
+export async function deleteBelowLogStart(
+  sql: Sql,
+  topicId: number,
+  partition: number,
+  chunk = DEFAULT_DELETE_CHUNK,
+  stop: () => boolean = () => false,
+): Promise<{ rows: number; statements: number }> {
   let rows = 0;
   let statements = 0;
   for (;;) {
+    // Below the log start and below the (chunk+1)-th stored offset: at most `chunk` rows, found by index range.
     const result = await sql`
-      with doomed as (
-        select r."offset" from kafka.records r
-        join kafka.partitions p on p.topic_id = r.topic_id and p.partition = r.partition
-        where r.topic_id = ${topicId} and r.partition = ${partition} and r."offset" < p.log_start_offset
-        order by r."offset" limit ${chunk}
-      )
-      delete from kafka.records r using doomed d
-      where r.topic_id = ${topicId} and r.partition = ${partition} and r."offset" = d."offset"`;
+      delete from kafka.records
+      where topic_id = ${topicId} and partition = ${partition}
+        and "offset" < (select log_start_offset from kafka.partitions where topic_id = ${topicId} and partition = ${partition})
+        and "offset" < coalesce((select "offset" from kafka.records where topic_id = ${topicId} and partition = ${partition}
+                                 order by "offset" offset ${chunk} limit 1), 9223372036854775807)`;
     statements++;
     rows += result.count;
-    if (result.count < chunk) return { rows, statements };
+    if (result.count < chunk || stop()) return { rows, statements };
   }
 }
 
