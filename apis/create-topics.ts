@@ -15,6 +15,7 @@
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ZERO_UUID } from '../codec/compile.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { MAX_PARTITIONS_PER_TOPIC, topicNameProblem } from '../runtime/topic-names.ts';
@@ -110,7 +111,6 @@ export interface CreateTopicsResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<CreateTopicsRequest, CreateTopicsResponse>(schema);
 
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 type CreatableTopic = CreateTopicsRequest['topics'][number];
 type TopicResult = NonNullable<CreateTopicsResponse['topics']>[number];

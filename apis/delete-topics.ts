@@ -6,6 +6,7 @@
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ZERO_UUID } from '../codec/compile.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import type { Topic } from '../store/types.ts';
@@ -58,7 +59,6 @@ export interface DeleteTopicsResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<DeleteTopicsRequest, DeleteTopicsResponse>(schema);
 
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 type Result = NonNullable<DeleteTopicsResponse['responses']>[number];
 

@@ -12,6 +12,7 @@
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ZERO_UUID } from '../codec/compile.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { isValidTopicName } from '../runtime/topic-names.ts';
@@ -109,7 +110,6 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 
 export const concurrent = true;
 
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 type TopicResult = NonNullable<MetadataResponse['topics']>[number];
 

@@ -18,7 +18,7 @@ interface ValueCodec {
   write(w: Writer, value: unknown): void;
 }
 
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** Default for a field absent from a version or missing from an object being encoded. */
 export function defaultFor(f: FieldSpec): unknown {

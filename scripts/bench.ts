@@ -24,10 +24,10 @@ import { brokerCommand } from '../runtime/platform.ts';
 import { connect } from '../store/db.ts';
 import { copyRecordsBinary } from '../store/copy-binary.ts';
 import * as metadataApi from '../apis/metadata.ts';
+import { ZERO_UUID } from '../codec/compile.ts';
 import { RawClient } from '../tests/helpers/raw-client.ts';
 import { fetchOne, makeBatch, produceOne } from '../tests/helpers/data-path.ts';
 
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);

@@ -2,7 +2,7 @@
 // `members`, the group-level state (epochs, target assignment, subscribed topics) in `consumer`. Writes are fenced
 // on the caller's lease of the group's slot, as for classic groups (store/groups.ts).
 import type { Sql } from 'postgres';
-import type { SlotFence } from './groups.ts';
+import { fenceHolds, type SlotFence } from './groups.ts';
 
 export interface StoredConsumerMember {
   memberId: string;
@@ -85,8 +85,7 @@ export async function saveConsumerGroup(sql: Sql, fence: SlotFence, g: StoredCon
   };
   const [row] = await sql<{ owned: boolean }[]>`
     with f as (
-      select 1 from kafka.group_coordinator_slots
-      where slot = ${fence.slot} and node_id = ${fence.nodeId} and epoch = ${fence.epoch}
+      ${fenceHolds(sql, fence)}
     ), w as (
       insert into kafka.groups as g (group_id, slot, type, protocol_type, protocol_name, generation, leader, state, state_timestamp, members, consumer)
       select ${g.groupId}, ${g.slot}, 'consumer', 'consumer', null, ${g.groupEpoch}, null, ${g.state}, ${g.stateTimestamp},

@@ -1,7 +1,7 @@
 // Committed offsets of consumer groups: commit (with metadata, leader epoch, commit time), fetch, delete and
 // expire (offsets.retention.minutes). Writes are fenced on the coordinator's lease of the group's slot.
 import type { Sql } from 'postgres';
-import type { SlotFence } from './groups.ts';
+import { fenceHolds, type SlotFence } from './groups.ts';
 
 export interface OffsetToCommit {
   topicId: number;
@@ -37,8 +37,7 @@ export async function commitOffsets(
 ): Promise<boolean> {
   const [row] = await sql<{ owned: boolean }[]>`
     with f as (
-      select 1 from kafka.group_coordinator_slots
-      where slot = ${fence.slot} and node_id = ${fence.nodeId} and epoch = ${fence.epoch}
+      ${fenceHolds(sql, fence)}
     ), g as (
       insert into kafka.groups (group_id, slot, state, state_timestamp)
       select ${groupId}, ${fence.slot}, 'Empty', ${now} where exists (select 1 from f)
@@ -112,8 +111,7 @@ export async function deleteOffsets(
 ): Promise<boolean> {
   const [row] = await sql<{ owned: boolean }[]>`
     with f as (
-      select 1 from kafka.group_coordinator_slots
-      where slot = ${fence.slot} and node_id = ${fence.nodeId} and epoch = ${fence.epoch}
+      ${fenceHolds(sql, fence)}
     ), d as (
       delete from kafka.group_offsets o
       using unnest(${partitions.map((p) => p.topicId)}::int[], ${partitions.map((p) => p.partition)}::int[]) as t(topic_id, partition)
@@ -141,8 +139,7 @@ export async function expireOffsets(sql: Sql, fence: SlotFence, groupId: string,
   const cutoff = rule.now - rule.retentionMs;
   const [row] = await sql<{ owned: boolean; deleted: number; total: number }[]>`
     with f as (
-      select 1 from kafka.group_coordinator_slots
-      where slot = ${fence.slot} and node_id = ${fence.nodeId} and epoch = ${fence.epoch}
+      ${fenceHolds(sql, fence)}
     ), d as (
       delete from kafka.group_offsets o
       where o.group_id = ${groupId} and exists (select 1 from f)

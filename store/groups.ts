@@ -10,6 +10,11 @@ export interface SlotFence {
   readonly epoch: number;
 }
 
+/** The lease row that must still carry `fence` for a write to go ahead: `with f as (${fenceHolds(sql, fence)})`. */
+export function fenceHolds(sql: Sql, fence: SlotFence) {
+  return sql`select 1 from kafka.group_coordinator_slots where slot = ${fence.slot} and node_id = ${fence.nodeId} and epoch = ${fence.epoch}`;
+}
+
 export interface SlotOwner {
   readonly nodeId: number;
   readonly host: string;
@@ -151,8 +156,7 @@ export async function loadGroups(sql: Sql, slot: number): Promise<StoredGroup[]>
 export async function saveGroup(sql: Sql, fence: SlotFence, g: StoredGroup): Promise<boolean> {
   const [row] = await sql<{ owned: boolean }[]>`
     with f as (
-      select 1 from kafka.group_coordinator_slots
-      where slot = ${fence.slot} and node_id = ${fence.nodeId} and epoch = ${fence.epoch}
+      ${fenceHolds(sql, fence)}
     ), w as (
       insert into kafka.groups as g (group_id, slot, type, protocol_type, protocol_name, generation, leader, state, state_timestamp, members)
       select ${g.groupId}, ${g.slot}, ${g.type}, ${g.protocolType}, ${g.protocolName}, ${g.generation}, ${g.leader}, ${g.state},
@@ -174,8 +178,7 @@ export async function deleteGroups(sql: Sql, fence: SlotFence, groupIds: string[
   if (groupIds.length === 0) return true;
   const [row] = await sql<{ owned: boolean }[]>`
     with f as (
-      select 1 from kafka.group_coordinator_slots
-      where slot = ${fence.slot} and node_id = ${fence.nodeId} and epoch = ${fence.epoch}
+      ${fenceHolds(sql, fence)}
     ), d as (
       delete from kafka.groups where group_id = any(${groupIds}::text[]) and exists (select 1 from f)
       returning 1
