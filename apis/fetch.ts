@@ -18,6 +18,7 @@ import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { appendWaiters, type WatchedPartition } from '../runtime/append-waiters.ts';
+import { readAhead } from '../runtime/read-ahead.ts';
 import { buildBatches } from '../runtime/batch-builder.ts';
 import { abortedTransactions, lastStableOffset, visibleEnd } from '../runtime/isolation.ts';
 import { topicCompression } from '../runtime/topic-configs.ts';
@@ -288,6 +289,7 @@ async function offsetsOf(targets: Target[], ctx: RequestContext): Promise<(Parti
 interface Readable {
   target: Target;
   end: number;
+  highWatermark: number;
 }
 
 /**
@@ -342,7 +344,7 @@ async function readAll(targets: Target[], request: FetchRequest, ctx: RequestCon
     out.logStartOffset = o.logStartOffset;
     out.abortedTransactions = await abortedTransactions(ctx.broker, t.topic, t.partition, request.isolationLevel, t.fetchOffset, end, o);
     result.watched.push({ topicId: t.topic.id, partition: t.partition, highWatermark: o.highWatermark });
-    if (t.fetchOffset < end) readable.push({ target: t, end });
+    if (t.fetchOffset < end) readable.push({ target: t, end, highWatermark: o.highWatermark });
   }
 
   const options = (topic: Topic) => ({ topicCodec: topicCompression(topic.configs), allowZstd: ctx.apiVersion >= FIRST_ZSTD_VERSION });
@@ -366,13 +368,17 @@ async function readAll(targets: Target[], request: FetchRequest, ctx: RequestCon
       return early.get(r.target) ?? readRecords(r.target, limit, r.end, ctx);
     }));
     for (let k = 0; k < wave.length; k++) {
-      const { target, end } = wave[k];
+      const { target, end, highWatermark } = wave[k];
       const records = before(reads[k], end);
       if (records.length === 0) continue;
       const limit = Math.max(0, Math.min(target.partitionMaxBytes, remaining));
       const built = buildBatches(records, options(target.topic), limit, !haveData);
       if (built.batches.length === 0) continue;
       target.out.records = built.batches;
+      // More is stored: read what the consumer's next fetch will ask for while this answer travels.
+      if (built.nextOffset < highWatermark) {
+        readAhead(ctx.broker).start(target.topic, target.partition, built.nextOffset, Math.min(target.partitionMaxBytes, maxBytes));
+      }
       ctx.broker.metrics.recordsFetched.inc(built.nextOffset - records[0].offset);
       result.bytes += built.bytes;
       remaining = Math.max(0, remaining - built.bytes);
@@ -382,8 +388,9 @@ async function readAll(targets: Target[], request: FetchRequest, ctx: RequestCon
   return result;
 }
 
+/** The records from the fetch offset: read ahead by an earlier fetch, or read now. */
 function readRecords(t: Target, limit: number, end: number | undefined, ctx: RequestContext): Promise<StoredRecord[]> {
-  return ctx.broker.store.read(t.topic, t.partition, { fromOffset: t.fetchOffset, maxBytes: Math.max(1, limit), toOffset: end });
+  return readAhead(ctx.broker).take(t.topic.id, t.partition, t.fetchOffset) ?? ctx.broker.store.read(t.topic, t.partition, { fromOffset: t.fetchOffset, maxBytes: Math.max(1, limit), toOffset: end });
 }
 
 /** The records below `end` (a speculative read may have gone past it). */

@@ -26,6 +26,7 @@ import {
   type RecordBatch,
 } from '../codec/record-batch.ts';
 import { noResponse, type RequestContext } from '../runtime/context.ts';
+import { appendQueue } from '../runtime/append-queue.ts';
 import { maxMessageBytes, topicConfigValue, usesLogAppendTime } from '../runtime/topic-configs.ts';
 import { UnknownPartitionError } from '../store/errors.ts';
 import type { AppendBatch, PartitionAppend, Topic } from '../store/types.ts';
@@ -152,6 +153,12 @@ function fail(out: PartitionResponse, errorCode: number, errorMessage: string | 
   out.logAppendTimeMs = -1;
   out.logStartOffset = -1;
 }
+
+/**
+ * Produce requests from one connection start in arrival order; each lets the next one start once its append is
+ * queued (runtime/append-queue.ts), so decoding overlaps the previous commit and queued appends share one.
+ */
+export const pipelined = true;
 
 export async function handle(request: ProduceRequest, ctx: RequestContext): Promise<ProduceResponse | typeof noResponse> {
   const version = ctx.apiVersion;
@@ -328,9 +335,16 @@ async function appendAll(pending: PendingPartition[], ctx: RequestContext, versi
       p.out.logAppendTimeMs = now;
     }
   }
+  // The first attempt takes its place in the connection's append queue; once the queue has room, the next
+  // Produce request of this connection may start.
+  const queued = appendQueue(ctx.broker).enqueue(ctx.connectionId, todo.map((p) => p.append as PartitionAppend), { transactionalId });
+  let attempt = queued.result;
+  attempt.catch(() => {}); // awaited below
+  await queued.room;
+  ctx.queued();
   for (;;) {
     try {
-      const results = await ctx.broker.store.append(todo.map((p) => p.append as PartitionAppend), { transactionalId });
+      const results = await attempt;
       todo.forEach((p, i) => {
         const r = results[i];
         if (r.rejected) {
@@ -354,6 +368,7 @@ async function appendAll(pending: PendingPartition[], ctx: RequestContext, versi
         }
         todo = todo.filter((p) => !gone.has(`${p.topic.id}:${p.partition}`));
         if (todo.length === 0) return;
+        attempt = ctx.broker.store.append(todo.map((p) => p.append as PartitionAppend), { transactionalId });
         continue;
       }
       ctx.broker.log.error('produce: append failed', { err: err as Error, partitions: todo.length });

@@ -1,5 +1,6 @@
 // One client connection: splits the byte stream into size-prefixed frames, decodes each request with its
-// API module, runs handlers (reads concurrently, everything else one at a time in arrival order) and writes
+// API module, runs handlers (reads concurrently; pipelined ones, i.e. Produce, start in arrival order and overlap
+// once queued; everything else one at a time in arrival order) and writes
 // responses strictly in request order. Bad input closes this connection only, with a log line. Counts requests,
 // their durations and errors, and closed connections by reason, into the broker's metrics.
 
@@ -45,7 +46,10 @@ export class Connection {
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #slots: Slot[] = [];
-  #serialTail: Promise<unknown> = Promise.resolve();
+  /** Settles when the next pipelined request may start (the previous one queued its work, or finished). */
+  #gate: Promise<unknown> = Promise.resolve();
+  /** Settles when every earlier non-concurrent request has finished. */
+  #allDone: Promise<unknown> = Promise.resolve();
   #inFlight = 0;
   #closed = false;
   #paused = false;
@@ -182,7 +186,10 @@ export class Connection {
       this.destroy(err instanceof DecodeError ? 'malformed request' : 'request decode failed', { ...ids, err: (err as Error).message });
       return;
     }
+    let queued = (): void => {};
+    const released = mod.pipelined ? new Promise<void>((resolve) => (queued = resolve)) : null;
     const ctx: RequestContext = {
+      queued,
       broker: this.#broker,
       apiKey,
       apiVersion,
@@ -197,11 +204,17 @@ export class Connection {
     this.#slots.push(slot);
     this.#inFlight++;
     const run = () => this.#run(mod, request, ctx, slot, supported ? apiVersion : 0);
+    // #run never rejects: failures are answered or close the connection there.
     if (mod.concurrent) {
       void run();
+    } else if (released) {
+      const done = this.#gate.then(run);
+      this.#gate = Promise.race([released, done]);
+      this.#allDone = Promise.all([this.#allDone, done]);
     } else {
-      const p = this.#serialTail.then(run);
-      this.#serialTail = p;
+      const done = this.#allDone.then(run);
+      this.#gate = done;
+      this.#allDone = done;
     }
   }
 

@@ -54,6 +54,11 @@ export interface RequestContext {
   readonly clientId: string | null;
   readonly connectionId: number;
   readonly remoteAddress: string;
+  /**
+   * For pipelined modules (ApiModule.pipelined): the request has taken its place in line (Produce: its append
+   * is queued), so the connection's next pipelined request may start. A no-op for every other module.
+   */
+  readonly queued: () => void;
 }
 
 /** A handler returns this to send no response at all (Produce with acks=0). */

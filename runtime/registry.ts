@@ -19,6 +19,12 @@ export interface ApiModule {
   handle(request: unknown, ctx: RequestContext): Promise<unknown>;
   /** True when requests may run alongside others from the same connection (reads); default false. */
   readonly concurrent?: boolean;
+  /**
+   * True when requests start one at a time in arrival order, but the next may start once the handler calls
+   * ctx.queued() (Produce: after queueing its append, so decoding overlaps the previous request's commit).
+   * Requests of other non-concurrent modules still wait for every earlier request to finish. Default false.
+   */
+  readonly pipelined?: boolean;
 }
 
 export interface RegisteredApi {
@@ -59,6 +65,7 @@ export function checkModule(mod: Record<string, unknown>, file: string): ApiModu
   if (missing.length > 0) throw new RegistryError(`${file} does not export ${missing.join(', ')}`);
   const s = mod.schema as ApiSchema;
   if (typeof s.apiKey !== 'number' || !(s.minVersion <= s.maxVersion)) throw new RegistryError(`${file}: invalid schema`);
+  if (mod.concurrent === true && mod.pipelined === true) throw new RegistryError(`${file} exports both concurrent and pipelined: choose one`);
   return mod as unknown as ApiModule;
 }
 

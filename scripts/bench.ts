@@ -33,6 +33,9 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
 const RECORD_SIZE = 1024;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+/** BENCH_ONLY=latency (or ceiling, throughput; comma-separated) runs only those parts. */
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const want = (part: 'ceiling' | 'throughput' | 'latency') => ONLY === null || ONLY.has(part);
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -128,7 +131,7 @@ async function rawLatency(port: number): Promise<{ p50: number; p99: number; sam
       const now = performance.now();
       for (const b of batches) {
         for (const r of b.records) {
-          const at = arrivedAt.get(new TextDecoder().decode(r.value ?? new Uint8Array()));
+          const at = arrivedAt.get(new TextDecoder().decode(r.value ?? new Uint8Array()).trimEnd());
           if (at !== undefined) latencies.push(now - at);
         }
         offset = b.baseOffset + b.lastOffsetDelta + 1;
@@ -147,7 +150,8 @@ async function rawLatency(port: number): Promise<{ p50: number; p99: number; sam
       queued.push(value);
     }
     if (!inFlight && queued.length > 0) {
-      const batch = makeBatch(queued.map((value) => ({ key: null, value })));
+      // 1 KiB records: the sequence number, padded.
+      const batch = makeBatch(queued.map((value) => ({ key: null, value: value.padEnd(RECORD_SIZE) })));
       queued = [];
       inFlight = produceOne(producerConn, 9, topic.name, 0, batch).then(() => (inFlight = null));
     }
@@ -169,7 +173,7 @@ async function main(): Promise<void> {
   let embedded: { url: string; stop(): Promise<void> } | null = null;
   let url = process.env.DATABASE_URL;
   if (!url) {
-    const pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg') });
+    const pg = await startEmbeddedPostgres({ dataDir: join(work, 'pg'), settings: JSON.parse(process.env.BENCH_PG_SETTINGS ?? '{}') });
     embedded = pg;
     url = pg.socketUrl ?? pg.url;
   }
@@ -180,8 +184,8 @@ async function main(): Promise<void> {
     await waitForPort(port);
     console.log(`pg-kafka bench: ${fmt(RECORDS)} records of ${RECORD_SIZE} bytes, ${process.versions.deno ? 'Deno ' + process.versions.deno : 'Node ' + process.versions.node}`);
 
-    const ceiling = await rawCeiling(url);
-    line('raw ceiling (postgres.js binary COPY, 1000/txn)', `${fmt(ceiling)} records/s`);
+    const ceiling = want('ceiling') ? await rawCeiling(url) : NaN;
+    if (want('ceiling')) line('raw ceiling (postgres.js binary COPY, 1000/txn)', `${fmt(ceiling)} records/s`);
 
     const kafka = new Kafka({ brokers: [address], clientId: 'bench', logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
@@ -189,76 +193,82 @@ async function main(): Promise<void> {
     await admin.createTopics({ topics: [{ topic: 'bench-kcat', numPartitions: 1 }, { topic: 'bench-kafkajs', numPartitions: 1 }, { topic: 'bench-latency', numPartitions: 1 }] });
     await admin.disconnect();
 
-    // librdkafka producer: one line = one record.
-    const payload = 'x'.repeat(RECORD_SIZE - 1);
-    const input = (payload + '\n').repeat(RECORDS);
-    const p = kcat(['-P', '-b', address, '-t', 'bench-kcat', '-z', 'lz4', '-X', 'acks=all', '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000']  , input);
-    const kcatRate = RECORDS / p.seconds;
-    line('produce, kcat -P lz4 acks=all', `${fmt(kcatRate)} records/s (${Math.round((kcatRate / ceiling) * 100)}% of ceiling)`);
+    if (want('throughput')) {
+      // librdkafka producer: one line = one record.
+      const payload = 'x'.repeat(RECORD_SIZE - 1);
+      const input = (payload + '\n').repeat(RECORDS);
+      const p = kcat(['-P', '-b', address, '-t', 'bench-kcat', '-z', 'lz4', '-X', 'acks=all', '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000']  , input);
+      const kcatRate = RECORDS / p.seconds;
+      line('produce, kcat -P lz4 acks=all', `${fmt(kcatRate)} records/s (${Math.round((kcatRate / ceiling) * 100)}% of ceiling)`);
 
-    // kafkajs producer: 100 records per send, 8 sends in flight.
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    const value = Buffer.alloc(RECORD_SIZE, 120);
-    const sends = RECORDS / 100;
-    const started = performance.now();
-    let next = 0;
-    const worker = async () => {
-      while (next < sends) {
-        next++;
-        await producer.send({ topic: 'bench-kafkajs', acks: -1, compression: CompressionTypes.None, messages: Array.from({ length: 100 }, () => ({ value })) });
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, worker));
-    const jsRate = RECORDS / ((performance.now() - started) / 1000);
-    line('produce, kafkajs 100/send acks=all (8 in flight)', `${fmt(jsRate)} records/s (${Math.round((jsRate / ceiling) * 100)}% of ceiling)`);
+      // kafkajs producer: 100 records per send, 8 sends in flight.
+      const producer = kafka.producer({ allowAutoTopicCreation: false });
+      await producer.connect();
+      const value = Buffer.alloc(RECORD_SIZE, 120);
+      const sends = RECORDS / 100;
+      const started = performance.now();
+      let next = 0;
+      const worker = async () => {
+        while (next < sends) {
+          next++;
+          await producer.send({ topic: 'bench-kafkajs', acks: -1, compression: CompressionTypes.None, messages: Array.from({ length: 100 }, () => ({ value })) });
+        }
+      };
+      await Promise.all(Array.from({ length: 8 }, worker));
+      const jsRate = RECORDS / ((performance.now() - started) / 1000);
+      line('produce, kafkajs 100/send acks=all (8 in flight)', `${fmt(jsRate)} records/s (${Math.round((jsRate / ceiling) * 100)}% of ceiling)`);
 
-    // Consume what kcat produced.
-    const c = kcat(['-C', '-b', address, '-t', 'bench-kcat', '-o', 'beginning', '-e', '-q', '-f', '%o\n', '-X', 'fetch.message.max.bytes=4194304']);
-    const consumed = c.stdout.split('\n').filter(Boolean).length;
-    line('consume, kcat -C from stored data', `${fmt(consumed / c.seconds)} records/s (${fmt(consumed)} records)`);
+      // Consume what kcat produced.
+      const c = kcat(['-C', '-b', address, '-t', 'bench-kcat', '-o', 'beginning', '-e', '-q', '-f', '%o\n', '-X', 'fetch.message.max.bytes=4194304']);
+      const consumed = c.stdout.split('\n').filter(Boolean).length;
+      line('consume, kcat -C from stored data', `${fmt(consumed / c.seconds)} records/s (${fmt(consumed)} records)`);
 
-    await producer.disconnect();
-
-    // End-to-end latency at 1,000 records/s: librdkafka on both sides (kcat -P fed one line per millisecond with
-    // the send time inside, linger.ms=0, acks=all; kcat -C prints each value as it arrives).
-    const latencies: number[] = [];
-    const consumer = spawn('kcat', ['-C', '-b', address, '-t', 'bench-latency', '-o', 'end', '-q', '-u', '-f', '%s\n'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let buf = '';
-    consumer.stdout!.on('data', (d: Buffer) => {
-      const now = performance.timeOrigin + performance.now();
-      buf += d.toString();
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const sent = Number(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        if (sent > 0) latencies.push(now - sent);
-      }
-    });
-    const sender = spawn('kcat', ['-P', '-b', address, '-t', 'bench-latency', '-u', '-X', 'linger.ms=0', '-X', 'acks=all'], { stdio: ['pipe', 'inherit', 'inherit'] });
-    await new Promise((r) => setTimeout(r, 3000));
-    const begin = performance.now();
-    let sent = 0;
-    while (performance.now() - begin < LATENCY_SECONDS * 1000) {
-      const due = Math.floor(performance.now() - begin) - sent;
-      let chunk = '';
-      for (let i = 0; i < due; i++) chunk += `${performance.timeOrigin + performance.now()}\n`;
-      sent += due;
-      if (chunk) sender.stdin!.write(chunk);
-      await new Promise((r) => setTimeout(r, 1));
+      await producer.disconnect();
     }
-    sender.stdin!.end();
-    await new Promise((r) => sender.once('exit', r));
-    await new Promise((r) => setTimeout(r, 1500));
-    consumer.kill();
-    latencies.sort((a, b) => a - b);
-    const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-    line(`end-to-end latency, kcat at 1,000 records/s (${fmt(latencies.length)} of ${fmt(sent)})`, `p50 ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms`);
+    if (want('latency')) {
 
-    // The broker's own end-to-end latency at 1,000 records/s: a raw-protocol producer (one record per request,
-    // acks=all, pipelined) and a raw-protocol consumer long-polling Fetch (max wait 500 ms, min bytes 1).
-    const raw = await rawLatency(port);
-    line(`end-to-end latency, raw protocol at 1,000 records/s (${fmt(raw.samples)} records)`, `p50 ${raw.p50.toFixed(1)} ms, p99 ${raw.p99.toFixed(1)} ms`);
+      // End-to-end latency at 1,000 records/s: librdkafka on both sides (kcat -P fed one line per millisecond with
+      // the send time inside, linger.ms=0, acks=all; kcat -C prints each value as it arrives).
+      const latencies: number[] = [];
+      const consumer = spawn('kcat', ['-C', '-b', address, '-t', 'bench-latency', '-o', 'end', '-q', '-u', '-f', '%s\n'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let buf = '';
+      consumer.stdout!.on('data', (d: Buffer) => {
+        const now = performance.timeOrigin + performance.now();
+        buf += d.toString();
+        let nl;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const sent = Number(buf.slice(0, nl).trimEnd());
+          buf = buf.slice(nl + 1);
+          if (sent > 0) latencies.push(now - sent);
+        }
+      });
+      const sender = spawn('kcat', ['-P', '-b', address, '-t', 'bench-latency', '-u', '-X', 'linger.ms=0', '-X', 'acks=all'], { stdio: ['pipe', 'inherit', 'inherit'] });
+      await new Promise((r) => setTimeout(r, 3000));
+      const begin = performance.now();
+      let sent = 0;
+      while (performance.now() - begin < LATENCY_SECONDS * 1000) {
+        const due = Math.floor(performance.now() - begin) - sent;
+        let chunk = '';
+        // 1 KiB records (the send time, padded): kcat reads its input in blocks of about 1 KiB, so short lines
+        // would wait in kcat for the block to fill (a line of 20 bytes at 1,000 records/s: about 50 ms).
+        for (let i = 0; i < due; i++) chunk += `${performance.timeOrigin + performance.now()}`.padEnd(RECORD_SIZE - 1) + '\n';
+        sent += due;
+        if (chunk) sender.stdin!.write(chunk);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      sender.stdin!.end();
+      await new Promise((r) => sender.once('exit', r));
+      await new Promise((r) => setTimeout(r, 1500));
+      consumer.kill();
+      latencies.sort((a, b) => a - b);
+      const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+      line(`end-to-end latency, kcat at 1,000 records/s (${fmt(latencies.length)} of ${fmt(sent)})`, `p50 ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms`);
+
+      // The broker's own end-to-end latency at 1,000 records/s: a raw-protocol producer batching like a client
+      // (rawLatency) and a raw-protocol consumer long-polling Fetch (max wait 500 ms, min bytes 1).
+      const raw = await rawLatency(port);
+      line(`end-to-end latency, raw protocol at 1,000 records/s (${fmt(raw.samples)} records)`, `p50 ${raw.p50.toFixed(1)} ms, p99 ${raw.p99.toFixed(1)} ms`);
+    }
 
     line('broker peak memory (VmHWM)', `${peakMemoryMiB(broker.pid!).toFixed(0)} MiB`);
   } finally {

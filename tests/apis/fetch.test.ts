@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import * as fetch from '../../apis/fetch.ts';
 import * as produceApi from '../../apis/produce.ts';
 import { transactionCoordinator } from '../../runtime/transactions/coordinator.ts';
+import { readAhead } from '../../runtime/read-ahead.ts';
+import { deleteRecordsBefore } from '../../store/retention.ts';
 import { ErrorCode } from '../../codec/errors.ts';
 import { Compression } from '../../codec/compression.ts';
 import { assertCodecRoundTrip } from '../helpers/conformance.ts';
@@ -230,6 +232,39 @@ test('Fetch: size limits, and KIP-74: the first partition with data always gets 
     offset = got[got.length - 1].offset + 1;
   }
   assert.deepEqual(seen, expected(produced, 0));
+});
+
+test('Fetch: the next fetch is read ahead, and a read made ahead is never served below the log start', async () => {
+  const topic = await newTopic();
+  const produced: TestRecord[] = [];
+  for (let i = 0; i < 3; i++) {
+    const records = sampleRecords(50, `ra${i}`);
+    produced.push(...records);
+    await put(topic, 0, records);
+  }
+  const ahead = readAhead(tb.broker);
+  const seen: ReturnType<typeof flatten> = [];
+  let offset = 0;
+  for (let rounds = 0; offset < 150; rounds++) {
+    assert.ok(rounds < 100, 'consumption makes progress');
+    assert.equal(ahead.has(topic.id, 0, offset), rounds > 0, `a read from ${offset} was started ahead (round ${rounds})`);
+    const { batches } = await fetchOne(client, 12, topic, 0, offset, { partitionMaxBytes: 1000 });
+    assert.equal(ahead.has(topic.id, 0, offset), false, 'taken');
+    const got = flatten(batches).filter((r) => r.offset >= offset);
+    seen.push(...got);
+    offset = got[got.length - 1].offset + 1;
+  }
+  assert.deepEqual(seen, expected(produced, 0));
+  assert.equal(ahead.has(topic.id, 0, 150), false, 'nothing is read ahead past the high watermark');
+
+  // A read started ahead, then the log start moves past it: the fetch is OFFSET_OUT_OF_RANGE.
+  const first = await fetchOne(client, 12, topic, 0, 0, { partitionMaxBytes: 1000 });
+  const next = flatten(first.batches).at(-1)!.offset + 1;
+  assert.ok(ahead.has(topic.id, 0, next));
+  assert.equal((await deleteRecordsBefore(tb.store.sql, topic.id, 0, next + 10)).kind, 'ok');
+  const late = await fetchOne(client, 12, topic, 0, next);
+  assert.equal(late.partition.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+  assert.equal(late.batches.length, 0);
 });
 
 test('Fetch: an incremental fetch (session epoch > 0) gets FETCH_SESSION_ID_NOT_FOUND', async () => {

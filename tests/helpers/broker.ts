@@ -27,6 +27,8 @@ export interface TestBrokerOptions {
   databaseUrl?: string;
   /** Broker registry timings (heartbeat, liveness window). */
   brokerRegistry?: BrokerOptions['brokerRegistry'];
+  /** The APIs to serve instead of every module in apis/. */
+  registry?: BrokerOptions['registry'];
 }
 
 export async function startTestBroker(overrides: ConfigInput = {}, options: TestBrokerOptions = {}): Promise<TestBroker> {
@@ -44,7 +46,7 @@ export async function startTestBroker(overrides: ConfigInput = {}, options: Test
   const store = await openStore(databaseUrl);
   let broker: Broker;
   try {
-    broker = await Broker.create({ config, store, log, brokerRegistry: options.brokerRegistry });
+    broker = await Broker.create({ config, store, log, brokerRegistry: options.brokerRegistry, registry: options.registry });
     await broker.listen();
   } catch (err) {
     await store.close();

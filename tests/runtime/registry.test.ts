@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { loadRegistry, RegistryError } from '../../runtime/registry.ts';
+import { checkModule, loadRegistry, RegistryError } from '../../runtime/registry.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -69,4 +69,11 @@ test('a module missing an export is refused', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a module that is both concurrent and pipelined is refused', () => {
+  const mod = { schema: { apiKey: 9997, name: 'Both', minVersion: 0, maxVersion: 0 }, decodeRequest() {}, encodeRequest() {},
+    decodeResponse() {}, encodeResponse() {}, handle() {}, concurrent: true, pipelined: true };
+  assert.throws(() => checkModule(mod, 'apis/zz-both.ts'), /zz-both\.ts exports both concurrent and pipelined/);
+  assert.doesNotThrow(() => checkModule({ ...mod, concurrent: false }, 'apis/zz-both.ts'));
 });

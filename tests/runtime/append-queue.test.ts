@@ -1,0 +1,101 @@
+// The append queue behind Produce, on a real store: a connection's appends commit in arrival order, plain ones
+// queued behind a running transaction share the next one, a failing partition in a shared transaction fails only
+// its own append, appends with producer ids run alone, connections do not wait for each other, and a backlog
+// holds the connection's next request back.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AppendQueue } from '../../runtime/append-queue.ts';
+import type { BrokerServices } from '../../runtime/context.ts';
+import { UnknownPartitionError, type Store } from '../../store/index.ts';
+import type { PartitionAppend } from '../../store/types.ts';
+import { batch, openStores, part, text, values } from '../store/fixtures.ts';
+
+/** A queue over the real store, counting the store transactions (append calls) it makes. */
+function queueOver(store: Store): { queue: AppendQueue; calls: PartitionAppend[][] } {
+  const calls: PartitionAppend[][] = [];
+  const counting = Object.create(store) as Store;
+  counting.append = (parts, options) => {
+    calls.push(parts);
+    return store.append(parts, options);
+  };
+  return { queue: new AppendQueue({ store: counting } as unknown as BrokerServices), calls };
+}
+
+test('appends queued behind a running one share the next transaction, in arrival order', async () => {
+  const { stores: [store] } = await openStores();
+  const topic = await store.createTopic({ name: 'grouped', partitions: 2 });
+  const { queue, calls } = queueOver(store);
+  const queued = Array.from({ length: 5 }, (_, i) => queue.enqueue(1, [part(topic, i % 2, [batch(values(i + 1))])]));
+  const results = await Promise.all(queued.map((q) => q.result));
+  assert.equal(calls.length, 2, 'the first append alone, the four queued behind it together');
+  assert.deepEqual(calls.map((c) => c.length), [1, 4]);
+  // Partition 0 got appends 0, 2, 4 (1, 3 and 5 records), partition 1 appends 1, 3 (2 and 4 records).
+  assert.deepEqual(results.map((r) => r[0].baseOffset), [0, 0, 1, 2, 4]);
+  const p0 = await store.read(topic, 0, { fromOffset: 0, maxBytes: 1 << 20 });
+  assert.deepEqual(p0.map((r) => text(r.value)), ['v0', 'v0', 'v1', 'v2', 'v0', 'v1', 'v2', 'v3', 'v4']);
+});
+
+test('a failing partition in a shared transaction fails only its own append', async () => {
+  const { stores: [store] } = await openStores();
+  const topic = await store.createTopic({ name: 'one-bad', partitions: 1 });
+  const { queue, calls } = queueOver(store);
+  const first = queue.enqueue(7, [part(topic, 0, [batch(values(1))])]);
+  const good1 = queue.enqueue(7, [part(topic, 0, [batch(values(2))])]);
+  const bad = queue.enqueue(7, [part(topic, 5, [batch(values(1))])]);
+  const good2 = queue.enqueue(7, [part(topic, 0, [batch(values(3))])]);
+  assert.equal((await first.result)[0].baseOffset, 0);
+  assert.equal((await good1.result)[0].baseOffset, 1);
+  await assert.rejects(bad.result, UnknownPartitionError);
+  assert.equal((await good2.result)[0].baseOffset, 3);
+  assert.deepEqual(calls.map((c) => c.length), [1, 3, 1, 1, 1], 'the shared transaction rolled back, then one by one');
+  assert.deepEqual(await store.offsets(topic, 0), { logStartOffset: 0, highWatermark: 6 });
+});
+
+test('appends with producer ids run alone, in order', async () => {
+  const { stores: [store] } = await openStores();
+  const topic = await store.createTopic({ name: 'idempotent', partitions: 1 });
+  const [producerId, producerEpoch] = [4242, 0]; // an unknown producer may start at any sequence
+  const { queue, calls } = queueOver(store);
+  const idem = (sequence: number, n: number) => [part(topic, 0, [batch(values(n), { producerId, producerEpoch, baseSequence: sequence })])];
+  const queued = [
+    queue.enqueue(3, [part(topic, 0, [batch(values(1))])]),
+    queue.enqueue(3, idem(0, 2)),
+    queue.enqueue(3, idem(2, 2)),
+    queue.enqueue(3, [part(topic, 0, [batch(values(1))])]),
+    queue.enqueue(3, [part(topic, 0, [batch(values(1))])]),
+  ];
+  const results = await Promise.all(queued.map((q) => q.result));
+  assert.deepEqual(calls.map((c) => c.length), [1, 1, 1, 2]);
+  for (const r of results) assert.equal(r[0].rejected, undefined);
+  assert.deepEqual(results.map((r) => r[0].baseOffset), [0, 1, 3, 5, 6]);
+});
+
+test('connections do not wait for each other', async () => {
+  const { stores: [store] } = await openStores();
+  const topic = await store.createTopic({ name: 'two-connections', partitions: 2 });
+  const { queue, calls } = queueOver(store);
+  const a = queue.enqueue(1, [part(topic, 0, [batch(values(1))])]);
+  const b = queue.enqueue(2, [part(topic, 1, [batch(values(1))])]);
+  assert.equal(calls.length, 2, 'both started at once');
+  await Promise.all([a.result, b.result]);
+});
+
+test('a backlog of queued records holds the connection back until the queue drains', async () => {
+  const { stores: [store] } = await openStores();
+  const topic = await store.createTopic({ name: 'backlog', partitions: 1 });
+  const { queue } = queueOver(store);
+  const running = queue.enqueue(9, [part(topic, 0, [batch(values(10))])]);
+  await running.room;
+  const small = queue.enqueue(9, [part(topic, 0, [batch(values(5_000))])]);
+  await small.room;
+  const big = queue.enqueue(9, [part(topic, 0, [batch(values(6_000))])]);
+  let roomy = false;
+  void big.room.then(() => (roomy = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(roomy, false, '11,000 records waiting: no room yet');
+  await running.result;
+  await big.room;
+  const all = await Promise.all([small.result, big.result]);
+  assert.deepEqual(all.map((r) => r[0].baseOffset), [10, 5_010]);
+});
