@@ -1,10 +1,12 @@
-// Partition logs: append (offsets from kafka.partitions, rows by binary COPY, one transaction per produce request),
+// Partition logs: append (offsets from kafka.partitions, rows by binary COPY, one transaction per append; small
+// appends in one statement, store/append-small.ts),
 // read (binary COPY out of a SELECT), offsets and timestamp look-ups.
 import { Buffer } from 'node:buffer';
 import type { Sql, TransactionSql } from 'postgres';
 import { copyIn, CopyBinaryWriter, parseStoredRecords, READ_COLUMNS, RECORD_COLUMNS } from './copy-binary.ts';
 import { UnknownPartitionError } from './errors.ts';
 import { incrementSequence } from './producer-state.ts';
+import { appendSmall, isSmallAppend } from './append-small.ts';
 import type {
   AppendBatch,
   PartitionAppend,
@@ -103,24 +105,9 @@ export async function appendRecords(sql: Sql, parts: PartitionAppend[]): Promise
   }
   const keys = [...counts.values()].sort((a, b) => a.topic.id - b.topic.id || a.partition - b.partition);
 
-  const assigned = await sql.begin(async (tx) => {
-    const byKey = await reserveOffsets(tx, keys.map((k) => ({ topicId: k.topic.id, partition: k.partition, count: k.count })));
-    if (byKey.size < keys.length) {
-      throw new UnknownPartitionError(keys.filter((k) => !byKey.has(`${k.topic.id}:${k.partition}`)));
-    }
-    const writer = new CopyBinaryWriter();
-    let total = 0;
-    const cursor = new Map<string, number>();
-    for (const part of parts) {
-      const key = `${part.topic.id}:${part.partition}`;
-      const from = cursor.get(key) ?? byKey.get(key)!.baseOffset;
-      const to = writeBatchRows(writer, part, part.batches, from);
-      total += to - from;
-      cursor.set(key, to);
-    }
-    if (total > 0) await copyIn(tx, COPY_RECORDS_IN, writer.finish());
-    return byKey;
-  });
+  const reservations = keys.map((k) => ({ topicId: k.topic.id, partition: k.partition, count: k.count }));
+  const assigned = isSmallAppend(parts) ? await appendSmall(sql, parts, reservations) : await appendByCopy(sql, parts, keys, reservations);
+  if (assigned.size < keys.length) throw new UnknownPartitionError(missing(keys, assigned));
 
   const cursor = new Map<string, number>();
   return parts.map((part) => {
@@ -135,6 +122,36 @@ export async function appendRecords(sql: Sql, parts: PartitionAppend[]): Promise
     });
     cursor.set(key, next);
     return { baseOffset, batchBaseOffsets, logStartOffset: row.logStartOffset, highWatermark: row.nextOffset };
+  });
+}
+
+function missing<K extends { topic: Topic; partition: number }>(keys: K[], found: Map<string, Assigned>): K[] {
+  return keys.filter((k) => !found.has(`${k.topic.id}:${k.partition}`));
+}
+
+/** The COPY path: offsets reserved, then every row by binary COPY, in one transaction (nothing when a key is missing). */
+function appendByCopy(
+  sql: Sql,
+  parts: PartitionAppend[],
+  keys: { topic: Topic; partition: number }[],
+  reservations: OffsetReservation[],
+): Promise<Map<string, Assigned>> {
+  return sql.begin(async (tx) => {
+    const byKey = await reserveOffsets(tx, reservations);
+    // Thrown inside the transaction, so the reservations made for the other partitions roll back.
+    if (byKey.size < keys.length) throw new UnknownPartitionError(missing(keys, byKey));
+    const writer = new CopyBinaryWriter();
+    let total = 0;
+    const cursor = new Map<string, number>();
+    for (const part of parts) {
+      const key = `${part.topic.id}:${part.partition}`;
+      const from = cursor.get(key) ?? byKey.get(key)!.baseOffset;
+      const to = writeBatchRows(writer, part, part.batches, from);
+      total += to - from;
+      cursor.set(key, to);
+    }
+    if (total > 0) await copyIn(tx, COPY_RECORDS_IN, writer.finish());
+    return byKey;
   });
 }
 

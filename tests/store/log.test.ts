@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { UnknownPartitionError } from '../../store/index.ts';
+import { SMALL_APPEND_RECORDS } from '../../store/append-small.ts';
 import { batch, openStores, part, record, text, values } from './fixtures.ts';
 
 test('append assigns contiguous offsets per partition and returns them', async () => {
@@ -34,11 +35,12 @@ test('append assigns contiguous offsets per partition and returns them', async (
   ]);
 });
 
-test('an append to a partition that does not exist appends nothing and throws UnknownPartitionError', async () => {
+for (const [path, count] of [['one statement', 2], ['COPY', SMALL_APPEND_RECORDS + 1]] as const) {
+test(`an append to a partition that does not exist appends nothing and throws UnknownPartitionError (${path} path)`, async () => {
   const { stores: [store] } = await openStores();
   const topic = await store.createTopic({ name: 'small', partitions: 1 });
   await assert.rejects(
-    store.append([part(topic, 0, [batch(values(2))]), part(topic, 3, [batch(values(1))])]),
+    store.append([part(topic, 0, [batch(values(count))]), part(topic, 3, [batch(values(1))])]),
     (error: unknown) => error instanceof UnknownPartitionError && error.partitions.length === 1 && error.partitions[0].partition === 3,
   );
   assert.deepEqual(await store.offsets(topic, 0), { logStartOffset: 0, highWatermark: 0 });
@@ -47,6 +49,7 @@ test('an append to a partition that does not exist appends nothing and throws Un
   // The pool is still usable.
   assert.equal((await store.append([part(topic, 0, [batch(values(1))])]))[0].baseOffset, 0);
 });
+}
 
 test('read respects fromOffset, toOffset and maxBytes, and returns at least one record', async () => {
   const { stores: [store] } = await openStores();
@@ -74,9 +77,11 @@ test('read respects fromOffset, toOffset and maxBytes, and returns at least one 
   for (let i = 0; i < 60; i++) assert.equal((await store.read(topic, 0, { fromOffset: i % 50, maxBytes: 150 }))[0].offset, i % 50);
 });
 
-test('keys, values and headers round trip, including nulls and empty bytes', async () => {
+for (const [path, filler] of [['one statement', 0], ['COPY', SMALL_APPEND_RECORDS]] as const) {
+test(`keys, values and headers round trip, including nulls and empty bytes (${path} path)`, async () => {
   const { stores: [store] } = await openStores();
   const topic = await store.createTopic({ name: 'shapes', partitions: 1 });
+  // Appends of more than SMALL_APPEND_RECORDS records go by COPY, smaller ones in one statement.
   const binary = Buffer.from([0, 255, 1, 254, 0x80]);
   await store.append([
     part(topic, 0, [
@@ -93,6 +98,7 @@ test('keys, values and headers round trip, including nulls and empty bytes', asy
           ],
         }),
         record(null, { key: binary, headers: [{ key: '', value: Buffer.alloc(0) }] }),
+        ...values(filler, 'filler'),
       ]),
     ]),
   ]);
@@ -126,7 +132,9 @@ test('keys, values and headers round trip, including nulls and empty bytes', asy
     ],
   });
   assert.equal(rows[0].headers, null);
+  assert.equal(rows.length, 4 + filler);
 });
+}
 
 test('timestamps, producer fields, sequences and attributes are stored per record', async () => {
   const { stores: [store] } = await openStores();
@@ -195,20 +203,22 @@ test('a 2 MiB value and a large batch go through COPY in several chunks', async 
   assert.equal(next, 3001);
 });
 
-test('a COPY the server rejects fails the append and rolls back instead of hanging (postgres.js #1173)', async () => {
+for (const [path, count] of [['one statement', 3], ['COPY', SMALL_APPEND_RECORDS + 3]] as const) {
+test(`an append the server rejects fails and rolls back instead of hanging (${path} path; postgres.js #1173 for COPY)`, async () => {
   const { stores: [store] } = await openStores();
   const topic = await store.createTopic({ name: 'conflict', partitions: 1 });
   await store.append([part(topic, 0, [batch(values(2))])]);
-  // A stray row where the next append will go: the COPY hits a primary key violation.
+  // A stray row where the next append will go: the insert hits a primary key violation.
   await store.sql`insert into kafka.records (topic_id, partition, "offset", timestamp) values (${topic.id}, 0, 3, 0)`;
-  await assert.rejects(store.append([part(topic, 0, [batch(values(3))])]), (error: unknown) => (error as { code?: string }).code === '23505');
+  await assert.rejects(store.append([part(topic, 0, [batch(values(count))])]), (error: unknown) => (error as { code?: string }).code === '23505');
   assert.deepEqual(await store.offsets(topic, 0), { logStartOffset: 0, highWatermark: 2 });
   const stuck = await store.sql<{ n: number }[]>`
     select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`;
   assert.equal(stuck[0].n, 0);
   await store.sql`delete from kafka.records where topic_id = ${topic.id} and "offset" = 3`;
-  assert.equal((await store.append([part(topic, 0, [batch(values(3))])]))[0].baseOffset, 2);
+  assert.equal((await store.append([part(topic, 0, [batch(values(count))])]))[0].baseOffset, 2);
 });
+}
 
 test('a large read is split into two offset ranges read at once, returned in order with nothing skipped', async () => {
   const { stores: [store] } = await openStores();
