@@ -9,6 +9,8 @@
 //
 //   npm run bench              (Node)       deno run -A scripts/bench.ts   (Deno)
 //   BENCH_RECORDS=200000 npm run bench      to change the record count
+//   BENCH_ONLY=latency npm run bench        only some parts: ceiling, throughput, latency (comma-separated)
+//   BENCH_PG_SETTINGS='{"backend_flush_after":"0"}' npm run bench     embedded PostgreSQL settings to try
 
 import process from 'node:process';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
