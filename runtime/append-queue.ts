@@ -13,13 +13,15 @@ import type { AppendOptions, PartitionAppend, PartitionAppendResult } from '../s
 /** Service name of the broker's single instance. */
 export const appendQueueService = 'append-queue';
 
-/** Most records one merged transaction takes (the head of the queue always goes, whatever its size). */
+/** Most records, and bytes of keys and values, one merged transaction takes (the head always goes, whatever its size). */
 const MAX_GROUP_RECORDS = 10_000;
+const MAX_GROUP_BYTES = 16 * 1024 * 1024;
 /**
  * Most records a connection may have waiting behind its running transaction before its next Produce request may
  * start: decoded requests are held in memory, so a client pipelining faster than PostgreSQL writes is slowed here.
  */
 const MAX_WAITING_RECORDS = 10_000;
+const MAX_WAITING_BYTES = 16 * 1024 * 1024;
 
 /** What enqueue() hands back: the append's outcome, and when the connection may queue more. */
 export interface Queued {
@@ -31,7 +33,9 @@ interface ConnectionQueue {
   readonly entries: Entry[];
   /** Records in `entries` (waiting, not running). */
   waiting: number;
-  /** Called (and cleared) once `waiting` drops to MAX_WAITING_RECORDS or below. */
+  /** Bytes of keys and values in `entries`. */
+  waitingBytes: number;
+  /** Called (and cleared) once the waiting records and bytes are within their limits. */
   roomWaiters: (() => void)[];
 }
 
@@ -39,6 +43,7 @@ interface Entry {
   readonly parts: PartitionAppend[];
   readonly options: AppendOptions;
   readonly records: number;
+  readonly bytes: number;
   readonly mergeable: boolean;
   resolve(results: PartitionAppendResult[]): void;
   reject(error: unknown): void;
@@ -56,21 +61,28 @@ export class AppendQueue implements Service {
   /** Appends (as store.append would) after every earlier append of the same connection. */
   enqueue(connectionId: number, parts: PartitionAppend[], options: AppendOptions = {}): Queued {
     let records = 0;
-    for (const part of parts) for (const batch of part.batches) records += batch.records.length;
+    let bytes = 0;
+    for (const part of parts) {
+      for (const batch of part.batches) {
+        records += batch.records.length;
+        for (const r of batch.records) bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+      }
+    }
     const mergeable = (options.transactionalId ?? null) === null && !hasProducerIds(parts);
     let queue = this.#queues.get(connectionId);
     const fresh = queue === undefined;
     if (queue === undefined) {
-      queue = { entries: [], waiting: 0, roomWaiters: [] };
+      queue = { entries: [], waiting: 0, waitingBytes: 0, roomWaiters: [] };
       this.#queues.set(connectionId, queue);
     }
     const q = queue;
     const result = new Promise<PartitionAppendResult[]>((resolve, reject) => {
-      q.entries.push({ parts, options, records, mergeable, resolve, reject });
+      q.entries.push({ parts, options, records, bytes, mergeable, resolve, reject });
       q.waiting += records;
+      q.waitingBytes += bytes;
     });
     if (fresh) void this.#drain(connectionId, q);
-    const room = q.waiting <= MAX_WAITING_RECORDS ? Promise.resolve() : new Promise<void>((resolve) => q.roomWaiters.push(resolve));
+    const room = hasRoom(q) ? Promise.resolve() : new Promise<void>((resolve) => q.roomWaiters.push(resolve));
     return { result, room };
   }
 
@@ -80,8 +92,11 @@ export class AppendQueue implements Service {
   async #drain(connectionId: number, queue: ConnectionQueue): Promise<void> {
     while (queue.entries.length > 0) {
       const group = takeGroup(queue.entries);
-      for (const e of group) queue.waiting -= e.records;
-      if (queue.waiting <= MAX_WAITING_RECORDS && queue.roomWaiters.length > 0) {
+      for (const e of group) {
+        queue.waiting -= e.records;
+        queue.waitingBytes -= e.bytes;
+      }
+      if (hasRoom(queue) && queue.roomWaiters.length > 0) {
         for (const wake of queue.roomWaiters.splice(0)) wake();
       }
       await this.#run(group);
@@ -114,15 +129,24 @@ export class AppendQueue implements Service {
   }
 }
 
-/** The head of the queue and, if it is plain, the plain appends right behind it (up to MAX_GROUP_RECORDS). */
+function hasRoom(queue: ConnectionQueue): boolean {
+  return queue.waiting <= MAX_WAITING_RECORDS && queue.waitingBytes <= MAX_WAITING_BYTES;
+}
+
+/** The head of the queue and, if it is plain, the plain appends right behind it (within the group limits). */
 function takeGroup(queue: Entry[]): Entry[] {
   const head = queue.shift() as Entry;
   const group = [head];
   if (!head.mergeable) return group;
   let records = head.records;
-  while (queue.length > 0 && queue[0].mergeable && records + queue[0].records <= MAX_GROUP_RECORDS) {
+  let bytes = head.bytes;
+  while (
+    queue.length > 0 && queue[0].mergeable &&
+    records + queue[0].records <= MAX_GROUP_RECORDS && bytes + queue[0].bytes <= MAX_GROUP_BYTES
+  ) {
     const next = queue.shift() as Entry;
     records += next.records;
+    bytes += next.bytes;
     group.push(next);
   }
   return group;

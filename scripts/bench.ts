@@ -11,6 +11,7 @@
 //   BENCH_RECORDS=200000 npm run bench      to change the record count
 //   BENCH_ONLY=latency npm run bench        only some parts: ceiling, throughput, latency (comma-separated)
 //   BENCH_PG_SETTINGS='{"backend_flush_after":"0"}' npm run bench     embedded PostgreSQL settings to try
+//   BENCH_KAFKAJS_IN_FLIGHT=32 npm run bench                           kafkajs sends in flight (default 8)
 
 import process from 'node:process';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -35,6 +36,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
 const RECORD_SIZE = 1024;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
+const KAFKAJS_IN_FLIGHT = Number(process.env.BENCH_KAFKAJS_IN_FLIGHT ?? 8);
 /** BENCH_ONLY=latency (or ceiling, throughput; comma-separated) runs only those parts. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const want = (part: 'ceiling' | 'throughput' | 'latency') => ONLY === null || ONLY.has(part);
@@ -213,7 +215,7 @@ async function main(): Promise<void> {
       const kcatRate = RECORDS / p.seconds;
       line('produce, kcat -P lz4 acks=all', `${fmt(kcatRate)} records/s${ofCeiling(kcatRate)}`);
 
-      // kafkajs producer: 100 records per send, 8 sends in flight.
+      // kafkajs producer: 100 records per send, 8 sends in flight (BENCH_KAFKAJS_IN_FLIGHT).
       const producer = kafka.producer({ allowAutoTopicCreation: false });
       await producer.connect();
       const value = Buffer.alloc(RECORD_SIZE, 120);
@@ -226,9 +228,9 @@ async function main(): Promise<void> {
           await producer.send({ topic: 'bench-kafkajs', acks: -1, compression: CompressionTypes.None, messages: Array.from({ length: 100 }, () => ({ value })) });
         }
       };
-      await Promise.all(Array.from({ length: 8 }, worker));
+      await Promise.all(Array.from({ length: KAFKAJS_IN_FLIGHT }, worker));
       const jsRate = RECORDS / ((performance.now() - started) / 1000);
-      line('produce, kafkajs 100/send acks=all (8 in flight)', `${fmt(jsRate)} records/s${ofCeiling(jsRate)}`);
+      line(`produce, kafkajs 100/send acks=all (${KAFKAJS_IN_FLIGHT} in flight)`, `${fmt(jsRate)} records/s${ofCeiling(jsRate)}`);
 
       // Consume what kcat produced.
       const c = kcat(['-C', '-b', address, '-t', 'bench-kcat', '-o', 'beginning', '-e', '-q', '-f', '%o\n', '-X', 'fetch.message.max.bytes=4194304']);

@@ -9,7 +9,8 @@ import { AppendQueue } from '../../runtime/append-queue.ts';
 import type { BrokerServices } from '../../runtime/context.ts';
 import { UnknownPartitionError, type Store } from '../../store/index.ts';
 import type { PartitionAppend } from '../../store/types.ts';
-import { batch, openStores, part, text, values } from '../store/fixtures.ts';
+import { Buffer } from 'node:buffer';
+import { batch, openStores, part, record, text, values } from '../store/fixtures.ts';
 
 /** A queue over the real store, counting the store transactions (append calls) it makes. */
 function queueOver(store: Store): { queue: AppendQueue; calls: PartitionAppend[][] } {
@@ -98,4 +99,24 @@ test('a backlog of queued records holds the connection back until the queue drai
   await big.room;
   const all = await Promise.all([small.result, big.result]);
   assert.deepEqual(all.map((r) => r[0].baseOffset), [10, 5_010]);
+});
+
+test('a backlog of queued bytes holds the connection back too, whatever the record count', async () => {
+  const { stores: [store] } = await openStores();
+  const topic = await store.createTopic({ name: 'backlog-bytes', partitions: 1 });
+  const { queue, calls } = queueOver(store);
+  const big = () => [part(topic, 0, [batch([record(null, { value: Buffer.alloc(9 * 1024 * 1024, 1) })])])];
+  const running = queue.enqueue(4, [part(topic, 0, [batch(values(1))])]);
+  const first = queue.enqueue(4, big());
+  await first.room;
+  const second = queue.enqueue(4, big());
+  let roomy = false;
+  void second.room.then(() => (roomy = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(roomy, false, '18 MiB waiting in two records: no room yet');
+  await running.result;
+  await second.room;
+  const results = await Promise.all([first.result, second.result]);
+  assert.deepEqual(results.map((r) => r[0].baseOffset), [1, 2]);
+  assert.deepEqual(calls.map((c) => c.length), [1, 1, 1], 'too big to share one transaction');
 });
