@@ -6,7 +6,7 @@
 
 import { Buffer } from 'node:buffer';
 import type { Sql } from 'postgres';
-import type { Assigned, OffsetReservation } from './log.ts';
+import { lockPartitionRows, type Assigned, type OffsetReservation } from './offset-reservation.ts';
 import { incrementSequence } from './producer-state.ts';
 import type { PartitionAppend } from './types.ts';
 
@@ -77,14 +77,7 @@ export async function appendSmall(sql: Sql, parts: readonly PartitionAppend[], k
   const blob = Buffer.concat(chunks, size);
 
   const rows = await sql<Assigned[]>`
-    with v as (
-      select * from unnest(${keys.map((k) => k.topicId)}::int[], ${keys.map((k) => k.partition)}::int[],
-                           ${keys.map((k) => k.count)}::bigint[]) as v(topic_id, partition, n)
-    ), locked as materialized (
-      select p.topic_id, p.partition from kafka.partitions p join v using (topic_id, partition)
-      order by p.topic_id, p.partition
-      for update of p
-    ), upd as (
+    with ${lockPartitionRows(sql, keys)}, upd as (
       update kafka.partitions p set next_offset = p.next_offset + v.n
       from v, locked l
       where p.topic_id = v.topic_id and p.partition = v.partition

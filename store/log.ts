@@ -2,11 +2,12 @@
 // appends in one statement, store/append-small.ts),
 // read (binary COPY out of a SELECT), offsets and timestamp look-ups.
 import { Buffer } from 'node:buffer';
-import type { Sql, TransactionSql } from 'postgres';
+import type { Sql } from 'postgres';
 import { copyIn, CopyBinaryWriter, parseStoredRecords, READ_COLUMNS, RECORD_COLUMNS } from './copy-binary.ts';
 import { UnknownPartitionError } from './errors.ts';
 import { incrementSequence } from './producer-state.ts';
 import { appendSmall, isSmallAppend } from './append-small.ts';
+import { reserveOffsets, type Assigned, type OffsetReservation } from './offset-reservation.ts';
 import type {
   AppendBatch,
   PartitionAppend,
@@ -19,45 +20,6 @@ import type {
 } from './types.ts';
 
 export const COPY_RECORDS_IN = `copy kafka.records (${RECORD_COLUMNS}) from stdin with (format binary)`;
-
-export interface Assigned {
-  topicId: number;
-  partition: number;
-  baseOffset: number;
-  nextOffset: number;
-  logStartOffset: number;
-}
-
-/** A partition and how many offsets to reserve in it. */
-export interface OffsetReservation {
-  topicId: number;
-  partition: number;
-  count: number;
-}
-
-/**
- * Locks the partition rows in (topic id, partition) order, so concurrent multi-partition appends cannot deadlock,
- * and advances `next_offset` by each count, in one statement. Partitions without a row are absent from the map
- * (keyed "topicId:partition").
- */
-export async function reserveOffsets(tx: TransactionSql, keys: OffsetReservation[]): Promise<Map<string, Assigned>> {
-  const rows = await tx<Assigned[]>`
-    with v as (
-      select * from unnest(${keys.map((k) => k.topicId)}::int[], ${keys.map((k) => k.partition)}::int[],
-                           ${keys.map((k) => k.count)}::bigint[]) as v(topic_id, partition, n)
-    ), locked as materialized (
-      select p.topic_id, p.partition from kafka.partitions p join v using (topic_id, partition)
-      order by p.topic_id, p.partition
-      for update of p
-    )
-    update kafka.partitions p set next_offset = p.next_offset + v.n
-    from v, locked l
-    where p.topic_id = v.topic_id and p.partition = v.partition
-      and l.topic_id = p.topic_id and l.partition = p.partition
-    returning p.topic_id as "topicId", p.partition, p.next_offset - v.n as "baseOffset",
-              p.next_offset as "nextOffset", p.log_start_offset as "logStartOffset"`;
-  return new Map(rows.map((r) => [`${r.topicId}:${r.partition}`, r]));
-}
 
 /** Writes the COPY rows of one partition's batches from `offset` on; returns the offset after the last record. */
 export function writeBatchRows(writer: CopyBinaryWriter, part: PartitionAppend, batches: readonly AppendBatch[], offset: number): number {

@@ -4,7 +4,8 @@
 import type { TransactionSql } from 'postgres';
 import { encodeControlBatch, readBatches, BatchAttributes } from '../codec/record-batch.ts';
 import { copyIn, CopyBinaryWriter } from './copy-binary.ts';
-import { COPY_RECORDS_IN, reserveOffsets } from './log.ts';
+import { COPY_RECORDS_IN } from './log.ts';
+import { reserveOffsets } from './offset-reservation.ts';
 import { appendEndTxnMarker } from './producer-state.ts';
 import { insertAbortedTransactions, loadProducerEntriesFor, saveProducerEntries, type StoredProducerEntry } from './producers.ts';
 

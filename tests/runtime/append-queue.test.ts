@@ -23,6 +23,14 @@ function queueOver(store: Store): { queue: AppendQueue; calls: PartitionAppend[]
   return { queue: new AppendQueue({ store: counting } as unknown as BrokerServices), calls };
 }
 
+/** True when `room` is still unsettled once everything already runnable has run. */
+async function stillWaiting(room: Promise<void>): Promise<boolean> {
+  let settled = false;
+  void room.then(() => (settled = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  return !settled;
+}
+
 test('appends queued behind a running one share the next transaction, in arrival order', async () => {
   const { stores: [store] } = await openStores();
   const topic = await store.createTopic({ name: 'grouped', partitions: 2 });
@@ -91,10 +99,7 @@ test('a backlog of queued records holds the connection back until the queue drai
   const small = queue.enqueue(9, [part(topic, 0, [batch(values(5_000))])]);
   await small.room;
   const big = queue.enqueue(9, [part(topic, 0, [batch(values(6_000))])]);
-  let roomy = false;
-  void big.room.then(() => (roomy = true));
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(roomy, false, '11,000 records waiting: no room yet');
+  assert.ok(await stillWaiting(big.room), '11,000 records waiting: no room yet');
   await running.result;
   await big.room;
   const all = await Promise.all([small.result, big.result]);
@@ -110,10 +115,7 @@ test('a backlog of queued bytes holds the connection back too, whatever the reco
   const first = queue.enqueue(4, big());
   await first.room;
   const second = queue.enqueue(4, big());
-  let roomy = false;
-  void second.room.then(() => (roomy = true));
-  await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(roomy, false, '18 MiB waiting in two records: no room yet');
+  assert.ok(await stillWaiting(second.room), '18 MiB waiting in two records: no room yet');
   await running.result;
   await second.room;
   const results = await Promise.all([first.result, second.result]);
