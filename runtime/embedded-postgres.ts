@@ -278,6 +278,18 @@ function socketFits(dir: string, port: number): boolean {
   return Buffer.byteLength(`${dir}/.s.PGSQL.${port}`) <= 100;
 }
 
+/**
+ * PostgreSQL's buffer cache: a quarter of the machine's memory (the PostgreSQL documentation's starting point for a
+ * dedicated server), at least PostgreSQL's default 128MB and at most 1GB. A consumer's first read of freshly
+ * appended rows sets their hint bits, which dirties every page it reads: with the default 128MB, the hot tail of
+ * the log did not fit, so each such read also wrote out an evicted dirty page, and kcat's consume of stored data
+ * in `npm run bench` ran at 82,000-101,000 records/s; with 1GB, at 123,000-143,000 (2GB gave no more).
+ */
+export function sharedBuffers(totalMemoryBytes: number): string {
+  const mb = Math.floor(totalMemoryBytes / 4 / 2 ** 20);
+  return `${Math.min(1024, Math.max(128, mb))}MB`;
+}
+
 /** Starts the postmaster and resolves once postmaster.pid reports "ready". */
 async function launch(
   dataDir: string,
@@ -300,6 +312,7 @@ async function launch(
     // leaving hundreds of MB dirty in the page cache: without it, the kernel's writeback 30 s after a burst of
     // produce stalled commits for 100-400 ms (`npm run bench`, raw-protocol p99 84-430 ms -> 8 ms).
     backend_flush_after: '256kB',
+    shared_buffers: sharedBuffers(os.totalmem()),
     ...settings,
   };
   const args = ['-D', dataDir, '-p', String(port), ...Object.entries(all).flatMap(([name, value]) => ['-c', `${name}=${value}`])];

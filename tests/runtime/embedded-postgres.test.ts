@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import { execFileSync, spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import type { Buffer } from 'node:buffer';
-import { startEmbeddedPostgres } from '../../runtime/embedded-postgres.ts';
+import { sharedBuffers, startEmbeddedPostgres } from '../../runtime/embedded-postgres.ts';
 import { scriptCommand } from '../../runtime/platform.ts';
 import { connect } from '../../store/db.ts';
 
@@ -30,6 +30,10 @@ test('embedded PostgreSQL keeps its data across restarts and survives a killed s
   try {
     const first = await startEmbeddedPostgres({ dataDir });
     await query(first.url, 'create table kept (v int); insert into kept values (42)');
+    // The server runs with the buffer cache chosen for this machine's memory.
+    const chosen = sharedBuffers(totalmem());
+    const running = `select pg_size_bytes(current_setting('shared_buffers')) = pg_size_bytes('${chosen}') as same`;
+    assert.deepEqual(await query(first.url, running), [{ same: true }], `shared_buffers ${chosen}`);
     assert.ok(first.socketUrl, 'a short data path gets a Unix socket');
     assert.deepEqual(await query(first.socketUrl!, 'select v from kept'), [{ v: 42 }]);
     await first.stop();
@@ -78,4 +82,11 @@ test('embedded PostgreSQL keeps its data across restarts and survives a killed s
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the buffer cache is a quarter of memory, between 128MB and 1GB', () => {
+  const GiB = 2 ** 30;
+  assert.equal(sharedBuffers(24 * GiB), '1024MB');
+  assert.equal(sharedBuffers(2 * GiB), '512MB');
+  assert.equal(sharedBuffers(256 * 2 ** 20), '128MB');
 });
