@@ -324,7 +324,7 @@ async function checkProducerState(pending: PendingPartition[], request: ProduceR
 
 /**
  * Appends every accepted partition as one entry of the connection's append queue (one transaction, possibly shared
- * with the plain appends queued beside it) and fills in their answers.
+ * with the appends of the same transactional id, or none, queued beside it) and fills in their answers.
  */
 async function appendAll(pending: PendingPartition[], ctx: RequestContext, version: number, transactionalId: string | null): Promise<void> {
   let todo = pending.filter((p) => p.append !== null);

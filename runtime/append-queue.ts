@@ -1,13 +1,13 @@
 // Append queue: each connection's Produce appends go to the store one transaction at a time, in arrival order;
-// plain appends (no producer ids, no transactional id) that queue up behind a running transaction go into the
-// next one together, so a client pipelining Produce requests pays one PostgreSQL commit per group instead of one
-// per request, and the broker decodes the next requests while PostgreSQL writes. Appends with producer ids run
-// alone (each is checked against the producer state in its own transaction), still in order. When a merged
-// transaction fails (it rolled back as a whole), its appends are retried one by one, so each request gets its
-// own answer and one bad partition cannot fail its neighbours.
+// appends that queue up behind a running transaction go into the next one together when they share a
+// transactional id (or both have none), so a client pipelining Produce requests pays one PostgreSQL commit per
+// group instead of one per request, and the broker decodes the next requests while PostgreSQL writes. Appends
+// with producer ids share a transaction too: the store checks their batches in order against the producer state,
+// as it would one request after the other, and answers each partition on its own (a duplicate or a refused
+// sequence stays that request's answer). When a merged transaction fails (it rolled back as a whole), its appends
+// are retried one by one, so each request gets its own answer and one bad partition cannot fail its neighbours.
 
 import type { BrokerServices, Service } from './context.ts';
-import { hasProducerIds } from '../store/log.ts';
 import type { AppendOptions, PartitionAppend, PartitionAppendResult } from '../store/types.ts';
 
 /** Service name of the broker's single instance. */
@@ -44,7 +44,8 @@ interface Entry {
   readonly options: AppendOptions;
   readonly records: number;
   readonly bytes: number;
-  readonly mergeable: boolean;
+  /** Appends share a transaction only with the same transactional id (null: none). */
+  readonly transactionalId: string | null;
   resolve(results: PartitionAppendResult[]): void;
   reject(error: unknown): void;
 }
@@ -68,7 +69,6 @@ export class AppendQueue implements Service {
         for (const r of batch.records) bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0);
       }
     }
-    const mergeable = (options.transactionalId ?? null) === null && !hasProducerIds(parts);
     let queue = this.#queues.get(connectionId);
     const fresh = queue === undefined;
     if (queue === undefined) {
@@ -77,7 +77,7 @@ export class AppendQueue implements Service {
     }
     const q = queue;
     const result = new Promise<PartitionAppendResult[]>((resolve, reject) => {
-      q.entries.push({ parts, options, records, bytes, mergeable, resolve, reject });
+      q.entries.push({ parts, options, records, bytes, transactionalId: options.transactionalId ?? null, resolve, reject });
       q.waiting += records;
       q.waitingBytes += bytes;
     });
@@ -108,7 +108,7 @@ export class AppendQueue implements Service {
     const { store } = this.#broker;
     if (group.length > 1) {
       try {
-        const results = await store.append(group.flatMap((e) => e.parts));
+        const results = await store.append(group.flatMap((e) => e.parts), group[0].options);
         let at = 0;
         for (const e of group) {
           e.resolve(results.slice(at, at + e.parts.length));
@@ -133,15 +133,14 @@ function hasRoom(queue: ConnectionQueue): boolean {
   return queue.waiting <= MAX_WAITING_RECORDS && queue.waitingBytes <= MAX_WAITING_BYTES;
 }
 
-/** The head of the queue and, if it is plain, the plain appends right behind it (within the group limits). */
+/** The head of the queue and the appends right behind it with the same transactional id (within the group limits). */
 function takeGroup(queue: Entry[]): Entry[] {
   const head = queue.shift() as Entry;
   const group = [head];
-  if (!head.mergeable) return group;
   let records = head.records;
   let bytes = head.bytes;
   while (
-    queue.length > 0 && queue[0].mergeable &&
+    queue.length > 0 && queue[0].transactionalId === head.transactionalId &&
     records + queue[0].records <= MAX_GROUP_RECORDS && bytes + queue[0].bytes <= MAX_GROUP_BYTES
   ) {
     const next = queue.shift() as Entry;

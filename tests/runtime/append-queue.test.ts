@@ -1,7 +1,7 @@
-// The append queue behind Produce, on a real store: a connection's appends commit in arrival order, plain ones
-// queued behind a running transaction share the next one, a failing partition in a shared transaction fails only
-// its own append, appends with producer ids run alone, connections do not wait for each other, and a backlog
-// holds the connection's next request back.
+// The append queue behind Produce, on a real store: a connection's appends commit in arrival order, those queued
+// behind a running transaction share the next one (with producer ids too, each still answered as if alone; never
+// across transactional ids), a failing partition in a shared transaction fails only its own append, connections
+// do not wait for each other, and a backlog holds the connection's next request back.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -61,7 +61,7 @@ test('a failing partition in a shared transaction fails only its own append', as
   assert.deepEqual(await store.offsets(topic, 0), { logStartOffset: 0, highWatermark: 6 });
 });
 
-test('appends with producer ids run alone, in order', async () => {
+test('appends with producer ids share a transaction too, each answered as if it ran alone', async () => {
   const { stores: [store] } = await openStores();
   const topic = await store.createTopic({ name: 'idempotent', partitions: 1 });
   const [producerId, producerEpoch] = [4242, 0]; // an unknown producer may start at any sequence
@@ -71,13 +71,36 @@ test('appends with producer ids run alone, in order', async () => {
     queue.enqueue(3, [part(topic, 0, [batch(values(1))])]),
     queue.enqueue(3, idem(0, 2)),
     queue.enqueue(3, idem(2, 2)),
-    queue.enqueue(3, [part(topic, 0, [batch(values(1))])]),
+    queue.enqueue(3, idem(2, 2)), // sent again: a duplicate of the one before
+    queue.enqueue(3, idem(9, 1)), // a gap in the sequence
+    queue.enqueue(3, idem(4, 1)),
     queue.enqueue(3, [part(topic, 0, [batch(values(1))])]),
   ];
+  const results = (await Promise.all(queued.map((q) => q.result))).map((r) => r[0]);
+  assert.deepEqual(calls.map((c) => c.length), [1, 6], 'the first alone, the six behind it in one transaction');
+  assert.deepEqual(results.map((r) => r.baseOffset), [0, 1, 3, 3, -1, 5, 6]);
+  assert.deepEqual(results.map((r) => r.duplicate ?? false), [false, false, false, true, false, false, false]);
+  assert.deepEqual(results.map((r) => r.rejected?.reason ?? null), [null, null, null, null, 'OUT_OF_ORDER_SEQUENCE_NUMBER', null, null]);
+  const stored = await store.read(topic, 0, { fromOffset: 0, maxBytes: 1 << 20 });
+  assert.deepEqual(stored.map((r) => r.sequence), [-1, 0, 1, 2, 3, 4, -1], 'nothing written twice, nothing of the refused batch');
+});
+
+test('appends share a transaction only with the same transactional id', async () => {
+  const { stores: [store] } = await openStores();
+  const topic = await store.createTopic({ name: 'by-transactional-id', partitions: 1 });
+  const { queue, calls } = queueOver(store);
+  const plain = () => [part(topic, 0, [batch(values(1))])];
+  const queued = [
+    queue.enqueue(5, plain()),
+    queue.enqueue(5, plain()),
+    queue.enqueue(5, plain(), { transactionalId: 'tx-a' }),
+    queue.enqueue(5, plain(), { transactionalId: 'tx-a' }),
+    queue.enqueue(5, plain(), { transactionalId: 'tx-b' }),
+    queue.enqueue(5, plain()),
+  ];
   const results = await Promise.all(queued.map((q) => q.result));
-  assert.deepEqual(calls.map((c) => c.length), [1, 1, 1, 2]);
-  for (const r of results) assert.equal(r[0].rejected, undefined);
-  assert.deepEqual(results.map((r) => r[0].baseOffset), [0, 1, 3, 5, 6]);
+  assert.deepEqual(calls.map((c) => c.length), [1, 1, 2, 1, 1]);
+  assert.deepEqual(results.map((r) => r[0].baseOffset), [0, 1, 2, 3, 4, 5]);
 });
 
 test('connections do not wait for each other', async () => {
