@@ -1,7 +1,8 @@
 // Benchmark: prints figures, asserts nothing. Starts an embedded PostgreSQL (or uses DATABASE_URL) and a
 // broker in a child process, then measures on 1 KiB records:
 //   - the raw ceiling: the same rows written straight from postgres.js with binary COPY (1,000 per transaction)
-//   - produce with librdkafka (kcat -P, lz4, acks=all) and with kafkajs (100 records per send, acks=all)
+//   - produce with librdkafka (kcat -P, lz4, acks=all; plain, and a third as many records idempotent) and with
+//     kafkajs (100 records per send, acks=all)
 //   - consume from stored data (kcat -C to the end)
 //   - end-to-end latency p50/p99 at 1,000 records/s: the broker's own (raw-protocol producer and long-polling
 //     consumer) and through librdkafka (kcat producer and consumer, client defaults plus linger.ms=0)
@@ -201,7 +202,7 @@ async function main(): Promise<void> {
     const kafka = new Kafka({ brokers: [address], clientId: 'bench', logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'bench-kcat', numPartitions: 1 }, { topic: 'bench-kafkajs', numPartitions: 1 }, { topic: 'bench-latency', numPartitions: 1 }] });
+    await admin.createTopics({ topics: [{ topic: 'bench-kcat', numPartitions: 1 }, { topic: 'bench-kafkajs', numPartitions: 1 }, { topic: 'bench-latency', numPartitions: 1 }, { topic: 'bench-idempotent', numPartitions: 1 }] });
     await admin.disconnect();
 
     if (want('throughput')) {
@@ -210,7 +211,8 @@ async function main(): Promise<void> {
       // From a file, as a producer reading its input at full speed (piping 300 MB from this process was slower).
       const inputFile = join(work, 'kcat-input.txt');
       writeFileSync(inputFile, (payload + '\n').repeat(RECORDS));
-      const p = kcat(['-P', '-b', address, '-t', 'bench-kcat', '-z', 'lz4', '-X', 'acks=all', '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000'], inputFile);
+      const kcatProduce = ['-P', '-b', address, '-z', 'lz4', '-X', 'acks=all', '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000'];
+      const p = kcat([...kcatProduce, '-t', 'bench-kcat'], inputFile);
       rmSync(inputFile);
       const kcatRate = RECORDS / p.seconds;
       line('produce, kcat -P lz4 acks=all', `${fmt(kcatRate)} records/s${ofCeiling(kcatRate)}`);
@@ -236,6 +238,15 @@ async function main(): Promise<void> {
       const c = kcat(['-C', '-b', address, '-t', 'bench-kcat', '-o', 'beginning', '-e', '-q', '-f', '%o\n', '-X', 'fetch.message.max.bytes=4194304']);
       const consumed = c.stdout.split('\n').filter(Boolean).length;
       line('consume, kcat -C from stored data', `${fmt(consumed / c.seconds)} records/s (${fmt(consumed)} records)`);
+
+      // The idempotent producer (the default of Java's client since Kafka 3.0): a third of the records, after the
+      // consume so that the data consumed above was written the same way as before this measure existed.
+      const idempotentRecords = Math.floor(RECORDS / 3);
+      writeFileSync(inputFile, (payload + '\n').repeat(idempotentRecords));
+      const ip = kcat([...kcatProduce, '-t', 'bench-idempotent', '-X', 'enable.idempotence=true'], inputFile);
+      const idempotentRate = idempotentRecords / ip.seconds;
+      line('produce, kcat -P lz4 acks=all idempotent', `${fmt(idempotentRate)} records/s${ofCeiling(idempotentRate)} (${fmt(idempotentRecords)} records)`);
+      rmSync(inputFile);
 
       await producer.disconnect();
     }
