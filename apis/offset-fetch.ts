@@ -1,7 +1,8 @@
 // OffsetFetch (key 9), versions 0-9: a group's committed offsets (-1 where none). v0 reports partitions that do
 // not exist as UNKNOWN_TOPIC_OR_PARTITION, v1+ as -1; v2 accepts a null topic list (every committed offset) and
 // adds a group-level error code (before it, group errors are repeated on each partition), v5 the leader epoch,
-// v6 is flexible, v7 require-stable (nothing is pending without transactions), v8 several groups per request,
+// v6 is flexible, v7 require-stable (a partition with offsets pending in an open transaction answers
+// UNSTABLE_OFFSET_COMMIT, which read_committed consumers retry), v8 several groups per request,
 // v9 member id and epoch (a KIP-848 group answers UNKNOWN_MEMBER_ID or STALE_MEMBER_EPOCH when they do not match).
 
 import type { ApiSchema } from '../codec/schema.ts';
@@ -122,13 +123,13 @@ export async function handle(request: OffsetFetchRequest, ctx: RequestContext): 
     const groups = await Promise.all(request.groups.map(async (g) => {
       // v9: KIP-848 members name themselves and their epoch (checked against consumer groups only).
       const member = v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null;
-      const out = await fetchGroupOffsets(coordinator, g.groupId, g.topics, false, member);
+      const out = await fetchGroupOffsets(coordinator, g.groupId, g.topics, { requireStable: request.requireStable, member });
       return { groupId: g.groupId, topics: out.topics, errorCode: out.errorCode };
     }));
     return { throttleTimeMs: 0, groups };
   }
   const topics = v >= 2 ? request.topics : (request.topics ?? []);
-  const out = await fetchGroupOffsets(coordinator, request.groupId, topics, v === 0);
+  const out = await fetchGroupOffsets(coordinator, request.groupId, topics, { unknownAsError: v === 0, requireStable: v >= 7 && request.requireStable });
   if (v >= 2) return { throttleTimeMs: 0, errorCode: out.errorCode, topics: out.topics };
   if (out.errorCode === ErrorCode.NONE) return { throttleTimeMs: 0, topics: out.topics };
   // v0-1 have no group-level error: every requested partition carries it.

@@ -1,5 +1,6 @@
 // Committed offsets: OffsetCommit (generation fencing, unknown topics and partitions, metadata size), OffsetFetch
-// (some topics or all), OffsetDelete, and expiry under offsets.retention.minutes (Kafka's rules: an empty group's
+// (some topics or all; with requireStable, UNSTABLE_OFFSET_COMMIT where a transaction's offsets are pending),
+// OffsetDelete, and expiry under offsets.retention.minutes (Kafka's rules: an empty group's
 // offsets age from when it became empty, a simple consumer's from their commit, a stable group keeps the offsets
 // of the topics it subscribes to). KIP-848 consumer groups fence commits and fetches on the member epoch
 // (STALE_MEMBER_EPOCH) and their offsets age from their commit unless the group subscribes to the topic.
@@ -8,6 +9,7 @@ import { ErrorCode } from '../../codec/errors.ts';
 import type { Topic } from '../../store/types.ts';
 import { commitOffsets, deleteOffsets, expireOffsets, fetchOffsets, type OffsetToCommit } from '../../store/group-offsets.ts';
 import { deleteGroups } from '../../store/groups.ts';
+import { pendingTransactionalOffsets } from '../../store/transactions.ts';
 import { ClassicGroup, GroupState } from './classic-group.ts';
 import { CONSUMER_PROTOCOL_TYPE } from './consumer-protocol.ts';
 import { validateMember } from './join.ts';
@@ -158,19 +160,27 @@ export interface FetchOutput {
   topics: { name: string; partitions: FetchedPartition[] }[];
 }
 
-/**
- * The group's committed offsets for the requested partitions (-1 where none), or all of them when `topics` is null.
- * `unknownAsError`: OffsetFetch v0 reports partitions that do not exist as UNKNOWN_TOPIC_OR_PARTITION.
- */
+/** How OffsetFetch asks: v0 reports missing partitions, v7+ may require stable offsets, v9+ names its member. */
+export interface FetchOptions {
+  /** OffsetFetch v0 reports partitions that do not exist as UNKNOWN_TOPIC_OR_PARTITION. */
+  unknownAsError?: boolean;
+  /**
+   * OffsetFetch v7+ (KIP-447, read_committed consumers): a partition with offsets committed by a transaction
+   * still in progress is answered UNSTABLE_OFFSET_COMMIT (retriable) instead of its last committed offset.
+   */
+  requireStable?: boolean;
+  member?: { memberId: string | null; memberEpoch: number } | null;
+}
+
+/** The group's committed offsets for the requested partitions (-1 where none), or all of them when `topics` is null. */
 export async function fetchGroupOffsets(
   c: GroupCoordinator,
   groupId: string,
   topics: { name: string; partitionIndexes: number[] }[] | null,
-  unknownAsError: boolean,
-  member: { memberId: string | null; memberEpoch: number } | null = null,
+  options: FetchOptions = {},
 ): Promise<FetchOutput> {
   try {
-    return await fetchSome(c, groupId, topics, unknownAsError, member);
+    return await fetchSome(c, groupId, topics, options.unknownAsError ?? false, options.requireStable ?? false, options.member ?? null);
   } catch (err) {
     c.env.log.error('offset fetch failed', { group: groupId, err: err as Error });
     return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
@@ -182,6 +192,7 @@ async function fetchSome(
   groupId: string,
   topics: { name: string; partitionIndexes: number[] }[] | null,
   unknownAsError: boolean,
+  requireStable: boolean,
   member: { memberId: string | null; memberEpoch: number } | null,
 ): Promise<FetchOutput> {
   const fence = await c.resolve(groupId);
@@ -193,13 +204,23 @@ async function fetchSome(
   }
   const group = c.groups.get(groupId) ?? consumerGroup;
   if (group?.type === 'classic' && group.is(GroupState.Dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+  // Pending offsets are kept whether or not the group has members (TxnOffsetCommit needs none).
+  const pending = requireStable ? new Set((await pendingTransactionalOffsets(c.sql, groupId)).map((p) => `${p.topicId}:${p.partition}`)) : null;
+  const unstable = (partitionIndex: number): FetchedPartition => ({
+    partitionIndex,
+    committedOffset: -1,
+    committedLeaderEpoch: -1,
+    metadata: '',
+    errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT,
+  });
   if (topics === null) {
     const rows = group ? await fetchOffsets(c.sql, groupId, null) : [];
     const byTopic = new Map<string, FetchedPartition[]>();
     for (const r of rows) {
       let list = byTopic.get(r.topicName);
       if (!list) byTopic.set(r.topicName, (list = []));
-      list.push({ partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: r.leaderEpoch, metadata: r.metadata ?? '', errorCode: ErrorCode.NONE });
+      if (pending?.has(`${r.topicId}:${r.partition}`)) list.push(unstable(r.partition));
+      else list.push({ partitionIndex: r.partition, committedOffset: r.offset, committedLeaderEpoch: r.leaderEpoch, metadata: r.metadata ?? '', errorCode: ErrorCode.NONE });
     }
     return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
   }
@@ -214,6 +235,7 @@ async function fetchSome(
       return {
         name: t.name,
         partitions: t.partitionIndexes.map((p) => {
+          if (topic && pending?.has(`${topic.id}:${p}`)) return unstable(p);
           const row = topic ? committed.get(`${topic.id}:${p}`) : undefined;
           if (row) {
             return { partitionIndex: p, committedOffset: row.offset, committedLeaderEpoch: row.leaderEpoch, metadata: row.metadata ?? '', errorCode: ErrorCode.NONE };

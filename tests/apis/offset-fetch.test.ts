@@ -1,7 +1,8 @@
 // OffsetFetch conformance: codec round trip of every version; every version reads committed offsets (-1 where
 // none); v0 reports unknown partitions as UNKNOWN_TOPIC_OR_PARTITION, v1+ as -1; v2+ with a null topic list
-// returns everything committed; v8+ answers several groups; a broker that does not coordinate the group answers
-// NOT_COORDINATOR (at group level from v2, on each partition before).
+// returns everything committed; v8+ answers several groups; v7+ with requireStable answers UNSTABLE_OFFSET_COMMIT
+// for partitions whose offsets an open transaction has committed, and the committed offset once it ends; a broker
+// that does not coordinate the group answers NOT_COORDINATOR (at group level from v2, on each partition before).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { assertCodecRoundTrip } from '../helpers/conformance.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { commit } from '../helpers/groups.ts';
+import { addOffsets, endTxn, initOk, txnOffsetCommit } from '../helpers/transactions.ts';
 
 type Res = offsetFetch.OffsetFetchResponse;
 
@@ -100,4 +102,37 @@ test('OffsetFetch: a broker that does not coordinate the group answers NOT_COORD
   } finally {
     await other.stopBroker();
   }
+});
+
+test('OffsetFetch v7+ requireStable: UNSTABLE_OFFSET_COMMIT while a transaction holds offsets, then its offsets', async () => {
+  assert.deepEqual(await commit(client, 'g-stable', 'a', { 0: 1, 1: 2 }), [0, 0]);
+  const p = await initOk(client, 'stable-txn');
+  assert.equal(await addOffsets(client, 'stable-txn', p, 'g-stable'), ErrorCode.NONE);
+  assert.deepEqual(await txnOffsetCommit(client, 'stable-txn', p, 'g-stable', 'a', { 0: 9 }), [0]);
+
+  type Partition = { partitionIndex?: number; committedOffset?: number; errorCode?: number };
+  const shape = (parts: Partition[] | undefined) => (parts ?? []).map((x) => [x.partitionIndex, x.committedOffset, x.errorCode]);
+  const v7 = async (requireStable: boolean, topics: { name: string; partitionIndexes: number[] }[] | null) => {
+    const res = await client.request<Res>(offsetFetch, 7, { ...single('g-stable', topics), requireStable });
+    assert.equal(res.errorCode, ErrorCode.NONE);
+    return shape(res.topics?.[0]?.partitions);
+  };
+  const v8 = async (requireStable: boolean) => {
+    const res = await client.request<Res>(offsetFetch, 8, {
+      groupId: '', topics: null, requireStable,
+      groups: [{ groupId: 'g-stable', memberId: null, memberEpoch: -1, topics: [{ name: 'a', partitionIndexes: [0, 1] }] }],
+    });
+    return shape(res.groups?.[0]?.topics?.[0]?.partitions);
+  };
+  const U = ErrorCode.UNSTABLE_OFFSET_COMMIT;
+  const requested = [{ name: 'a', partitionIndexes: [0, 1] }];
+  assert.deepEqual(await v7(true, requested), [[0, -1, U], [1, 2, 0]], 'partition 0 has offsets pending');
+  assert.deepEqual(await v7(false, requested), [[0, 1, 0], [1, 2, 0]], 'without requireStable: the last committed offsets');
+  assert.deepEqual(await v7(true, null), [[0, -1, U], [1, 2, 0]], 'every committed offset, the pending one unstable');
+  assert.deepEqual(await v8(true), [[0, -1, U], [1, 2, 0]]);
+  assert.deepEqual(await v8(false), [[0, 1, 0], [1, 2, 0]]);
+
+  assert.equal(await endTxn(client, 'stable-txn', p, true), ErrorCode.NONE);
+  assert.deepEqual(await v7(true, requested), [[0, 9, 0], [1, 2, 0]], 'committed: stable again, with the transaction\'s offset');
+  assert.deepEqual(await v8(true), [[0, 9, 0], [1, 2, 0]]);
 });
