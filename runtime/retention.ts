@@ -4,8 +4,12 @@
 // the log start offset in bounded chunks. Kafka deletes whole segments and never the active one; pg-kafka has no
 // segments and deletes record by record: when every record is past retention the log start reaches the high
 // watermark. The move never passes the last stable offset (an open transaction's first record). Topics whose
-// cleanup.policy lacks `delete` (compact only) are left alone. One broker sweeps at a time (an advisory lock).
-// The service is started by Broker.listen() and stopped with the broker's other services.
+// cleanup.policy lacks `delete` (compact only) are not deleted from by age or size. Topics whose cleanup.policy
+// has `compact` are compacted in the same pass (store/compaction.ts): below the last stable offset, and below the
+// first record younger than min.compaction.lag.ms, each key keeps its latest record, and tombstones go once older
+// than delete.retention.ms. A pass compacts what was written since this broker's previous pass (all of it at first).
+// One broker sweeps at a time (an advisory lock). The service is started by Broker.listen() and stopped with the
+// broker's other services.
 
 import type { BrokerServices, Service } from './context.ts';
 import { topicConfigValue } from './topic-configs.ts';
@@ -20,6 +24,7 @@ import {
   withRetentionLock,
   type RetentionPartition,
 } from '../store/retention.ts';
+import { compactPartition, firstTooYoung } from '../store/compaction.ts';
 
 export const RETENTION_SERVICE = 'retention';
 
@@ -36,6 +41,8 @@ export interface SweepResult {
   deletedRows: number;
   /** DELETE statements run. */
   deleteStatements: number;
+  /** Records removed by compaction: superseded by a later record of their key, or expired tombstones. */
+  compactedRows: number;
 }
 
 /** The broker's retention service, created (and its timer started) on first use. */
@@ -48,12 +55,19 @@ export function deletesByPolicy(policy: string): boolean {
   return policy.split(',').some((p) => p.trim() === 'delete');
 }
 
+/** Whether a cleanup.policy value includes compaction (`compact`, `compact,delete`). */
+export function compactsByPolicy(policy: string): boolean {
+  return policy.split(',').some((p) => p.trim() === 'compact');
+}
+
 export class RetentionService implements Service {
   readonly options: RetentionOptions;
   readonly #broker: BrokerServices;
   #timer: ReturnType<typeof setInterval> | null;
   #running: Promise<SweepResult | null> | null = null;
   #purges = new Map<string, Promise<void>>();
+  /** Per "topicId:partition" of a compacted topic: where this broker's previous pass stopped. */
+  #compactedTo = new Map<string, number>();
   #closed = false;
 
   constructor(broker: BrokerServices, options: Partial<RetentionOptions> = {}) {
@@ -99,7 +113,7 @@ export class RetentionService implements Service {
 
   async #pass(now: number): Promise<SweepResult> {
     const sql = this.#broker.store.sql;
-    const result: SweepResult = { advanced: 0, deletedRows: 0, deleteStatements: 0 };
+    const result: SweepResult = { advanced: 0, deletedRows: 0, deleteStatements: 0, compactedRows: 0 };
     for (const p of await retentionPartitions(sql)) {
       if (this.#stopping()) break;
       let logStart = p.logStartOffset;
@@ -119,9 +133,31 @@ export class RetentionService implements Service {
         result.deleteStatements += deleted.statements;
         await dropAbortedBelowLogStart(sql, p.topicId, p.partition, logStart);
       }
+      if (compactsByPolicy(topicConfigValue(p.configs, 'cleanup.policy', this.#broker.config))) {
+        result.compactedRows += await this.#compact(p, logStart, now);
+      }
     }
-    if (result.deletedRows > 0) this.#broker.log.info('retention deleted records', { ...result });
+    if (result.deletedRows > 0 || result.compactedRows > 0) this.#broker.log.info('retention deleted records', { ...result });
     return result;
+  }
+
+  /** Compacts what was written to the partition since the previous pass; returns the rows removed. */
+  async #compact(p: RetentionPartition, logStart: number, now: number): Promise<number> {
+    const sql = this.#broker.store.sql;
+    const key = `${p.topicId}:${p.partition}`;
+    const dirtyFrom = Math.max(logStart, this.#compactedTo.get(key) ?? logStart);
+    let limit = Math.min(p.highWatermark, p.firstOpenOffset ?? p.highWatermark);
+    const lagMs = Number(topicConfigValue(p.configs, 'min.compaction.lag.ms', this.#broker.config));
+    if (lagMs > 0 && limit > dirtyFrom) limit = await firstTooYoung(sql, p.topicId, p.partition, dirtyFrom, limit, now - lagMs);
+    // Nothing new below the limit (it never moves back past the previous pass): only tombstones may have aged.
+    limit = Math.max(limit, dirtyFrom);
+    const tombstonesBefore = now - Number(topicConfigValue(p.configs, 'delete.retention.ms', this.#broker.config));
+    const done = await compactPartition(sql, { topicId: p.topicId, partition: p.partition, logStartOffset: logStart, dirtyFrom, limit, tombstonesBefore });
+    this.#compactedTo.set(key, limit);
+    if (done.superseded + done.tombstones > 0) {
+      this.#broker.log.debug('partition compacted', { topic: p.topicName, partition: p.partition, from: dirtyFrom, to: limit, ...done });
+    }
+    return done.superseded + done.tombstones;
   }
 
   /** Where retention wants the partition's log to start (at least where it starts now). */

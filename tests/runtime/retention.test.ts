@@ -179,11 +179,11 @@ test('a 25,000-record backlog is deleted in chunks of 10,000; a sweep lock held 
     await lockHolder`select pg_advisory_unlock(${RETENTION_LOCK.toString()}::bigint)`;
 
     const result = await service.sweep();
-    assert.deepEqual(result, { advanced: 1, deletedRows: 25_000, deleteStatements: 3 });
+    assert.deepEqual(result, { advanced: 1, deletedRows: 25_000, deleteStatements: 3, compactedRows: 0 });
     const [{ count }] = await other.store.sql<{ count: number }[]>`select count(*)::int as count from kafka.records where topic_id = ${topic.id}`;
     assert.equal(count, 0);
     assert.equal((await other.store.offsets(topic, 0)).logStartOffset, 25_000);
-    assert.deepEqual(await service.sweep(), { advanced: 0, deletedRows: 0, deleteStatements: 0 }, 'nothing left to do');
+    assert.deepEqual(await service.sweep(), { advanced: 0, deletedRows: 0, deleteStatements: 0, compactedRows: 0 }, 'nothing left to do');
   } finally {
     await lockHolder.end({ timeout: 5 });
     await other.stop();
