@@ -59,6 +59,8 @@ export class BrokerRegistry implements ClusterView {
   #unlisten: (() => Promise<void>) | null = null;
   #reading: Promise<void> | null = null;
   #readAgain: Promise<void> | null = null;
+  /** Whether a read of the registry has succeeded (before that, other brokers may be anywhere). */
+  #readOnce = false;
 
   /** `self` gives this broker's advertised endpoint (it is known once the listener is bound). */
   constructor(sql: Sql, self: () => BrokerInfo, log: Logger, options: Partial<BrokerRegistryOptions> = {}) {
@@ -94,6 +96,15 @@ export class BrokerRegistry implements ClusterView {
     const list = [self];
     for (const k of this.#known) if (k.liveUntil >= now && k.info.nodeId !== self.nodeId) list.push(k.info);
     return list.sort((a, b) => a.nodeId - b.nodeId);
+  }
+
+  /**
+   * False only once the registry has been read and no other broker is live: then nobody else needs to hear of
+   * this broker's appends. A broker that registers later announces itself (NOTIFY on the brokers channel), and
+   * this registry reads again at once.
+   */
+  mayHavePeers(): boolean {
+    return !this.#readOnce || this.brokers().length > 1;
   }
 
   controllerId(): number {
@@ -135,6 +146,7 @@ export class BrokerRegistry implements ClusterView {
           info: { nodeId: r.nodeId, host: r.host, port: r.port, rack: r.rack },
           liveUntil: sentAt - r.heartbeatAgeMs + this.#options.staleMs,
         }));
+      this.#readOnce = true;
     } catch (err) {
       if (!this.#closed) this.#log.warn('could not read the broker registry', { err: (err as Error).message });
     }

@@ -117,6 +117,8 @@ export class Broker implements BrokerServices {
       await this.close();
       throw err;
     }
+    // Appends are announced to other brokers (NOTIFY) only while there may be any.
+    this.store.setAppendAudience(() => this.#cluster.mayHavePeers());
     if (this.config.httpPort !== undefined) {
       const app = createOpsApp({
         state: () => (this.#isClosing ? 'closing' : this.#serving ? 'serving' : 'starting'),

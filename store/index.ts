@@ -52,6 +52,8 @@ export class Store {
   private readonly sizes = new RecordSizes();
   private readonly notifier: AppendNotifier;
   private readonly listeners = new Set<AppendListener>();
+  /** Whether other processes may listen for appends (NOTIFY is skipped when not); set by the broker. */
+  private appendAudience: () => boolean = () => true;
   private unlisten: (() => Promise<void>)[] = [];
 
   constructor(url: string, options: StoreOptions = {}) {
@@ -143,9 +145,17 @@ export class Store {
       if (seen.has(key) || results[i].rejected || results[i].duplicate) continue;
       seen.add(key);
       this.emit(topic.id, partition, results[i].highWatermark);
-      this.notifier.push(topic.id, partition, results[i].highWatermark);
+      if (this.appendAudience()) this.notifier.push(topic.id, partition, results[i].highWatermark);
     }
     return results;
+  }
+
+  /**
+   * Tells the store whether any other process may be listening for its appends: while `audience()` is false, no
+   * NOTIFY is sent for them (a statement per append saved when a broker runs alone). By default, always notify.
+   */
+  setAppendAudience(audience: () => boolean): void {
+    this.appendAudience = audience;
   }
 
   /**
@@ -155,7 +165,7 @@ export class Store {
   notifyAppended(appends: { topicId: number; partition: number; highWatermark: number }[]): void {
     for (const a of appends) {
       this.emit(a.topicId, a.partition, a.highWatermark);
-      this.notifier.push(a.topicId, a.partition, a.highWatermark);
+      if (this.appendAudience()) this.notifier.push(a.topicId, a.partition, a.highWatermark);
     }
   }
 
