@@ -3,7 +3,8 @@
 // append commits, by a coalescing notifier on its own connection with synchronous_commit off: a NOTIFY inside the
 // append transaction would hold PostgreSQL's global notify lock until the commit is flushed, serialising every
 // producer's commit, and would cost a statement per produce. Here a burst of appends shares one NOTIFY, sent off
-// the produce path; the cost is one round trip of extra latency for consumers on other brokers.
+// the produce path; the cost is one round trip of extra latency for consumers on other brokers. A broker alone on
+// its database sends none (Store.setAppendAudience).
 import type { Sql } from 'postgres';
 
 export const TOPICS_CHANNEL = 'kafka_topics';
