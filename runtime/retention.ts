@@ -24,7 +24,7 @@ import {
   withRetentionLock,
   type RetentionPartition,
 } from '../store/retention.ts';
-import { compactPartition, firstTooYoung } from '../store/compaction.ts';
+import { compactPartition } from '../store/compaction.ts';
 
 export const RETENTION_SERVICE = 'retention';
 
@@ -148,7 +148,8 @@ export class RetentionService implements Service {
     const dirtyFrom = Math.max(logStart, this.#compactedTo.get(key) ?? logStart);
     let limit = Math.min(p.highWatermark, p.firstOpenOffset ?? p.highWatermark);
     const lagMs = Number(topicConfigValue(p.configs, 'min.compaction.lag.ms', this.#broker.config));
-    if (lagMs > 0 && limit > dirtyFrom) limit = await firstTooYoung(sql, p.topicId, p.partition, dirtyFrom, limit, now - lagMs);
+    // Compaction stops at the first record younger than the lag (the first one retention by that age would keep).
+    if (lagMs > 0 && limit > dirtyFrom) limit = await firstRetainedByTime(sql, p.topicId, p.partition, dirtyFrom, limit, now - lagMs);
     // Nothing new below the limit (it never moves back past the previous pass): only tombstones may have aged.
     limit = Math.max(limit, dirtyFrom);
     const tombstonesBefore = now - Number(topicConfigValue(p.configs, 'delete.retention.ms', this.#broker.config));

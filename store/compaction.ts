@@ -76,15 +76,3 @@ async function count(query: PromiseLike<{ n: number }[]>): Promise<number> {
   const [row] = await query;
   return row.n;
 }
-
-/**
- * The first offset in [from, limit) whose record is younger than `notAfter` (ms): compaction stops there, so that
- * records stay uncompacted for min.compaction.lag.ms. `limit` when every record is old enough.
- */
-export async function firstTooYoung(sql: Sql, topicId: number, partition: number, from: number, limit: number, notAfter: number): Promise<number> {
-  const [row] = await sql<{ offset: number | null }[]>`
-    select min("offset") as "offset" from kafka.records
-    where topic_id = ${topicId} and partition = ${partition} and "offset" >= ${from} and "offset" < ${limit}
-      and timestamp > ${notAfter}`;
-  return row.offset === null ? limit : Number(row.offset);
-}
