@@ -44,8 +44,6 @@ interface Entry {
   readonly options: AppendOptions;
   readonly records: number;
   readonly bytes: number;
-  /** Appends share a transaction only with the same transactional id (null: none). */
-  readonly transactionalId: string | null;
   resolve(results: PartitionAppendResult[]): void;
   reject(error: unknown): void;
 }
@@ -77,7 +75,7 @@ export class AppendQueue implements Service {
     }
     const q = queue;
     const result = new Promise<PartitionAppendResult[]>((resolve, reject) => {
-      q.entries.push({ parts, options, records, bytes, transactionalId: options.transactionalId ?? null, resolve, reject });
+      q.entries.push({ parts, options, records, bytes, resolve, reject });
       q.waiting += records;
       q.waitingBytes += bytes;
     });
@@ -133,6 +131,9 @@ function hasRoom(queue: ConnectionQueue): boolean {
   return queue.waiting <= MAX_WAITING_RECORDS && queue.waitingBytes <= MAX_WAITING_BYTES;
 }
 
+/** Appends share a transaction only with the same transactional id (null: none). */
+const transactionalIdOf = (e: Entry): string | null => e.options.transactionalId ?? null;
+
 /** The head of the queue and the appends right behind it with the same transactional id (within the group limits). */
 function takeGroup(queue: Entry[]): Entry[] {
   const head = queue.shift() as Entry;
@@ -140,7 +141,7 @@ function takeGroup(queue: Entry[]): Entry[] {
   let records = head.records;
   let bytes = head.bytes;
   while (
-    queue.length > 0 && queue[0].transactionalId === head.transactionalId &&
+    queue.length > 0 && transactionalIdOf(queue[0]) === transactionalIdOf(head) &&
     records + queue[0].records <= MAX_GROUP_RECORDS && bytes + queue[0].bytes <= MAX_GROUP_BYTES
   ) {
     const next = queue.shift() as Entry;
