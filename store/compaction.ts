@@ -4,9 +4,10 @@
 // Fetch and every Kafka client already handle. Control records (transaction markers) are never deleted, and a
 // record of an aborted transaction supersedes nothing.
 import type { Sql } from 'postgres';
+import { BatchAttributes } from '../codec/record-batch.ts';
 
-/** Bit 5 of a batch's attributes: a control batch (transaction markers). */
-const CONTROL = 32;
+/** The attributes bit of a control batch (transaction markers). */
+const CONTROL = BatchAttributes.control;
 
 export interface CompactionRange {
   topicId: number;
