@@ -282,6 +282,8 @@ export interface EncodeBatchInput {
   producerId?: number;
   producerEpoch?: number;
   baseSequence?: number;
+  /** Default: the largest record offsetDelta. Larger when records at the end of the batch are gone (compaction). */
+  lastOffsetDelta?: number;
   records: EncodeRecord[];
 }
 
@@ -426,7 +428,7 @@ let scratch = new Writer(64 * 1024);
 const SCRATCH_KEEP = 8 * 1024 * 1024;
 
 /**
- * Encodes one magic-2 batch. lastOffsetDelta, recordCount, batchLength and the CRC are computed; producerId,
+ * Encodes one magic-2 batch. recordCount, batchLength, the CRC and (unless given) lastOffsetDelta are computed; producerId,
  * producerEpoch and baseSequence default to -1. `compression` is a codec number (Compression.*).
  */
 export function encodeBatch(input: EncodeBatchInput, compression = 0, options?: CompressOptions): Uint8Array {
@@ -471,7 +473,7 @@ export function encodeBatch(input: EncodeBatchInput, compression = 0, options?: 
   w.int8(2);
   w.uint32(0); // CRC, below
   w.int16(attributes);
-  w.int32(lastOffsetDelta);
+  w.int32(Math.max(lastOffsetDelta, input.lastOffsetDelta ?? -1));
   w.int64(input.baseTimestamp);
   w.int64(input.maxTimestamp ?? input.baseTimestamp + maxTimestampDelta);
   w.int64(input.producerId ?? -1);

@@ -64,7 +64,7 @@ async function rawCopy(sql: Sql, table: string, timestampIndex = false): Promise
       const now = Date.now();
       const rows: RecordRow[] = Array.from({ length: PER_TX }, (_, i) => ({
         topicId: 1, partition: 0, offset: base + i, timestamp: now, key: null, value: VALUE,
-        headerKeys: null, headerValues: null, producerId: -1, producerEpoch: -1, sequence: -1, attributes: 0,
+        headerKeys: null, headerValues: null, producerId: -1, producerEpoch: -1, sequence: -1, attributes: 0, offsetDelta: i, lastOffsetDelta: PER_TX - 1,
       }));
       await sql.begin((tx) => copyRecordsBinary(tx, table, rows));
     }

@@ -64,7 +64,7 @@ async function rawCeiling(url: string): Promise<number> {
   for (let base = 0; base < RECORDS; base += 1000) {
     const rows = Array.from({ length: Math.min(1000, RECORDS - base) }, (_, i) => ({
       topicId: 1, partition: 0, offset: base + i, timestamp: Date.now(), key: null, value,
-      headerKeys: null, headerValues: null, producerId: -1, producerEpoch: -1, sequence: -1, attributes: 0,
+      headerKeys: null, headerValues: null, producerId: -1, producerEpoch: -1, sequence: -1, attributes: 0, offsetDelta: i, lastOffsetDelta: 999,
     }));
     await sql.begin(async (tx) => {
       await copyRecordsBinary(tx, 'public.bench_ceiling', rows);

@@ -33,6 +33,8 @@ export async function appendSmall(sql: Sql, parts: readonly PartitionAppend[], k
   const producerEpochs: number[] = [];
   const sequences: number[] = [];
   const attributes: number[] = [];
+  const offsetDeltas: number[] = [];
+  const lastOffsetDeltas: number[] = [];
   const headerRow: number[] = [];
   const headerKey: string[] = [];
   const headerValueAt: number[] = [];
@@ -54,7 +56,9 @@ export async function appendSmall(sql: Sql, parts: readonly PartitionAppend[], k
     let delta = cursor.get(k) ?? 0;
     for (const batch of part.batches) {
       const hasSequence = batch.baseSequence >= 0;
-      for (const record of batch.records) {
+      const records = batch.records;
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i];
         topicIds.push(part.topic.id);
         partitions.push(part.partition);
         deltas.push(delta++);
@@ -65,6 +69,8 @@ export async function appendSmall(sql: Sql, parts: readonly PartitionAppend[], k
         producerEpochs.push(batch.producerEpoch);
         sequences.push(hasSequence ? incrementSequence(batch.baseSequence, record.offsetDelta) : -1);
         attributes.push(batch.attributes);
+        offsetDeltas.push(i);
+        lastOffsetDeltas.push(records.length - 1);
         for (const h of record.headers) {
           headerRow.push(topicIds.length); // the record's ordinality (1-based)
           headerKey.push(h.key);
@@ -92,18 +98,19 @@ export async function appendSmall(sql: Sql, parts: readonly PartitionAppend[], k
     ), r as (
       select * from unnest(${topicIds}::int[], ${partitions}::int[], ${deltas}::bigint[], ${timestamps}::bigint[],
                            ${keyAt}::int[], ${keyLength}::int[], ${valueAt}::int[], ${valueLength}::int[],
-                           ${producerIds}::bigint[], ${producerEpochs}::int[], ${sequences}::int[], ${attributes}::int[])
-        with ordinality as r(topic_id, partition, delta, ts, k_at, k_len, v_at, v_len, pid, epoch, seq, attrs, i)
+                           ${producerIds}::bigint[], ${producerEpochs}::int[], ${sequences}::int[], ${attributes}::int[],
+                           ${offsetDeltas}::int[], ${lastOffsetDeltas}::int[])
+        with ordinality as r(topic_id, partition, delta, ts, k_at, k_len, v_at, v_len, pid, epoch, seq, attrs, od, lod, i)
     ), ins as (
       insert into kafka.records (topic_id, partition, "offset", timestamp, key, value, header_keys, header_values,
-                                 producer_id, producer_epoch, sequence, attributes)
+                                 producer_id, producer_epoch, sequence, attributes, offset_delta, last_offset_delta)
       select r.topic_id, r.partition, u.base + r.delta, r.ts,
         case when r.k_len < 0 then null else substring(blob.b from r.k_at + 1 for r.k_len) end,
         case when r.v_len < 0 then null else substring(blob.b from r.v_at + 1 for r.v_len) end,
         (select array_agg(h.k order by h.j) from h where h.row_i = r.i),
         (select array_agg(case when h.v_len < 0 then null else substring(blob.b from h.v_at + 1 for h.v_len) end order by h.j)
            from h where h.row_i = r.i),
-        r.pid, r.epoch::smallint, r.seq, r.attrs::smallint
+        r.pid, r.epoch::smallint, r.seq, r.attrs::smallint, r.od, r.lod
       from r join upd u on u.topic_id = r.topic_id and u.partition = r.partition cross join blob
     )
     select l.topic_id as "topicId", l.partition, u.base as "baseOffset", u.next_offset as "nextOffset",

@@ -16,8 +16,8 @@ export interface RecordRow extends StoredRecord {
 }
 
 export const RECORD_COLUMNS =
-  'topic_id, partition, "offset", timestamp, key, value, header_keys, header_values, producer_id, producer_epoch, sequence, attributes';
-const FIELD_COUNT = 12;
+  'topic_id, partition, "offset", timestamp, key, value, header_keys, header_values, producer_id, producer_epoch, sequence, attributes, offset_delta, last_offset_delta';
+const FIELD_COUNT = 14;
 
 const SIGNATURE = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00]);
 const HEADER_LENGTH = SIGNATURE.length + 8;
@@ -58,7 +58,7 @@ export class CopyBinaryWriter {
     this.bytes(r.value);
     this.textArray(r.headerKeys);
     this.byteaArray(r.headerValues);
-    this.ensure(4 + 8 + 4 + 2 + 4 + 4 + 4 + 2);
+    this.ensure(4 + 8 + 4 + 2 + 4 + 4 + 4 + 2 + 4 + 4 + 4 + 4);
     const c = this.buf; // ensure() may have started a new chunk
     p = this.pos;
     p = c.writeInt32BE(8, p);
@@ -68,7 +68,11 @@ export class CopyBinaryWriter {
     p = c.writeInt32BE(4, p);
     p = c.writeInt32BE(r.sequence, p);
     p = c.writeInt32BE(2, p);
-    this.pos = c.writeInt16BE(r.attributes, p);
+    p = c.writeInt16BE(r.attributes, p);
+    p = c.writeInt32BE(4, p);
+    p = c.writeInt32BE(r.offsetDelta, p);
+    p = c.writeInt32BE(4, p);
+    this.pos = c.writeInt32BE(r.lastOffsetDelta, p);
   }
 
   /** Adds the trailer and returns the chunks. */
@@ -245,15 +249,20 @@ export function parseStoredRecords(data: Buffer): StoredRecord[] {
     const sequence = data.readInt32BE(p + 22);
     const attributes = data.readInt16BE(p + 30);
     p += 32;
-    records.push({ offset, timestamp, key, value, headerKeys, headerValues, producerId, producerEpoch, sequence, attributes });
+    // The batch boundary columns are NULL on rows from before migration 110.
+    const offsetDelta = data.readInt32BE(p) < 0 ? -1 : data.readInt32BE(p + 4);
+    p += offsetDelta < 0 ? 4 : 8;
+    const lastOffsetDelta = data.readInt32BE(p) < 0 ? -1 : data.readInt32BE(p + 4);
+    p += lastOffsetDelta < 0 ? 4 : 8;
+    records.push({ offset, timestamp, key, value, headerKeys, headerValues, producerId, producerEpoch, sequence, attributes, offsetDelta, lastOffsetDelta });
   }
   return records;
 }
 
-/** The columns parseStoredRecords expects, in order (all NOT NULL except key, value and the header arrays). */
+/** The columns parseStoredRecords expects, in order (NOT NULL except key, value, the header arrays and the batch boundary). */
 export const READ_COLUMNS =
-  '"offset", timestamp, key, value, header_keys, header_values, producer_id, producer_epoch, sequence, attributes';
-const READ_FIELD_COUNT = 10;
+  '"offset", timestamp, key, value, header_keys, header_values, producer_id, producer_epoch, sequence, attributes, offset_delta, last_offset_delta';
+const READ_FIELD_COUNT = 12;
 
 function readArray<T>(data: Buffer, p: number, element: (from: number, to: number) => T): (T | null)[] {
   const dims = data.readInt32BE(p);

@@ -28,7 +28,10 @@ export function writeBatchRows(writer: CopyBinaryWriter, part: PartitionAppend, 
   const logAppendTime = part.logAppendTime;
   for (const batch of batches) {
     const hasSequence = batch.baseSequence >= 0;
-    for (const record of batch.records) {
+    const records = batch.records;
+    const lastOffsetDelta = records.length - 1;
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i];
       const headers = record.headers;
       writer.row({
         topicId,
@@ -43,6 +46,8 @@ export function writeBatchRows(writer: CopyBinaryWriter, part: PartitionAppend, 
         producerEpoch: batch.producerEpoch,
         sequence: hasSequence ? incrementSequence(batch.baseSequence, record.offsetDelta) : -1,
         attributes: batch.attributes,
+        offsetDelta: i,
+        lastOffsetDelta,
       });
     }
   }
@@ -144,7 +149,9 @@ const PARALLEL_READ_ROWS = 1_000;
 /**
  * Records from `fromOffset` up to `toOffset` (exclusive; default: everything committed, i.e. the high watermark),
  * stopping after about `maxBytes` of keys, values and headers, and always returning the first record if there is one.
- * Uses COPY (SELECT ...) TO STDOUT in binary: bytea arrives as raw bytes instead of hex text.
+ * Never stops inside a batch: the rest of the last record's batch is read too (rows from before migration 110,
+ * which do not know their batch, excepted). Uses COPY (SELECT ...) TO STDOUT in binary: bytea arrives as raw
+ * bytes instead of hex text.
  */
 export async function readRecords(
   sql: Sql,
@@ -164,8 +171,11 @@ export async function readRecords(
     (end === undefined ? '' : ` and "offset" < ${int(end)}`) +
     ` order by "offset" limit ${rows}) to stdout with (format binary)`;
   let records: StoredRecord[];
+  /** False when the rows read are all there are in [from, to). */
+  let cut: boolean;
   if (limit < PARALLEL_READ_ROWS || (to !== undefined && to - from < PARALLEL_READ_ROWS)) {
     records = parseStoredRecords(await copyOut(sql, statement(from, to, limit)));
+    cut = records.length === limit;
   } else {
     // Two halves by offset range, on two connections at once: PostgreSQL reads them on both cores. The first
     // half's range holds at most `half` offsets, so it returns every stored row of that range: the two together
@@ -177,7 +187,9 @@ export async function readRecords(
       split === to ? null : copyOut(sql, statement(split, to, limit - half)),
     ]);
     records = parseStoredRecords(first);
-    if (second !== null) for (const r of parseStoredRecords(second)) records.push(r);
+    const secondHalf = second === null ? [] : parseStoredRecords(second);
+    for (const r of secondHalf) records.push(r);
+    cut = second !== null && secondHalf.length === limit - half;
   }
 
   let bytes = 0;
@@ -186,6 +198,21 @@ export async function readRecords(
     bytes += recordSize(records[kept]);
     kept++;
     if (bytes >= maxBytes) break;
+  }
+  if (kept > 0) {
+    // The whole of the last record's batch.
+    const last = records[kept - 1];
+    const batchEnd = last.lastOffsetDelta < 0 ? last.offset : last.offset - last.offsetDelta + last.lastOffsetDelta;
+    while (kept < records.length && records[kept].offset <= batchEnd) bytes += recordSize(records[kept++]);
+    const lastRead = records[records.length - 1].offset;
+    if (kept === records.length && cut && lastRead < batchEnd) {
+      const rest = parseStoredRecords(await copyOut(sql, statement(lastRead + 1, Math.min(batchEnd + 1, to ?? Infinity), MAX_READ_ROWS)));
+      for (const r of rest) {
+        records.push(r);
+        bytes += recordSize(r);
+      }
+      kept = records.length;
+    }
   }
   let total = bytes;
   for (let i = kept; i < records.length; i++) total += recordSize(records[i]);

@@ -61,6 +61,8 @@ export async function writeMarkers(tx: TransactionSql, m: MarkerRequest): Promis
       producerEpoch: m.producerEpoch,
       sequence: -1,
       attributes: BatchAttributes.transactional | BatchAttributes.control,
+      offsetDelta: 0, // a marker is a batch of its own
+      lastOffsetDelta: 0,
     });
     const outcome = appendEndTxnMarker(entries.get(`${k.topicId}:${k.partition}`), m.producerId, m.producerEpoch, m.coordinatorEpoch, m.commit, offset, m.now);
     save.push({ ...outcome.entry, topicId: k.topicId, partition: k.partition });

@@ -6,6 +6,7 @@ import { transactionsMigration } from './migrations-transactions.ts';
 import { brokersMigration } from './migrations-brokers.ts';
 import { consumerGroupsMigration } from './migrations-consumer-groups.ts';
 import { messagesViewMigration } from './migrations-messages-view.ts';
+import { batchBoundariesMigration } from './migrations-batch-boundaries.ts';
 
 export interface Migration {
   version: number;
@@ -92,6 +93,7 @@ export const migrations: readonly Migration[] = [
   brokersMigration,
   consumerGroupsMigration,
   messagesViewMigration,
+  batchBoundariesMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */

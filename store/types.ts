@@ -77,6 +77,10 @@ export interface StoredRecord {
   sequence: number;
   /** The attributes of the batch the record came in with. */
   attributes: number;
+  /** The record's offset delta in the batch it came in (offset minus the batch's base offset); -1: not known (old row). */
+  offsetDelta: number;
+  /** The last offset delta of the batch it came in (record count - 1); -1: not known (a row from before migration 110). */
+  lastOffsetDelta: number;
 }
 
 export interface ReadOptions {

@@ -27,6 +27,8 @@ import {
   type TestRecord,
 } from '../helpers/data-path.ts';
 import type { Topic } from '../../store/types.ts';
+import type { RecordBatch } from '../../codec/record-batch.ts';
+import { addPartitions, endTxn, initOk, produceBatch } from '../helpers/transactions.ts';
 
 let tb: TestBroker;
 let client: RawClient;
@@ -117,14 +119,14 @@ test('Fetch: compression.type of the topic decides the codec of the batches sent
   }
 });
 
-test('Fetch: batches are rebuilt per producer run, with producer fields and transactional bits', async () => {
+test('Fetch: batches come back as produced, with producer fields and transactional bits', async () => {
   const topic = await newTopic();
   const r = (n: number, tag: string) => sampleRecords(n, tag);
   await put(topic, 0, r(2, 'a')); // non-idempotent
-  await put(topic, 0, r(3, 'b')); // non-idempotent: merges with the previous
+  await put(topic, 0, r(3, 'b')); // non-idempotent: a batch of its own all the same
   await put(topic, 0, r(2, 'c'), { producerId: 7, producerEpoch: 1, baseSequence: 0 });
-  await put(topic, 0, r(2, 'd'), { producerId: 7, producerEpoch: 1, baseSequence: 2 }); // contiguous: merges
-  await put(topic, 0, r(2, 'e'), { producerId: 7, producerEpoch: 2, baseSequence: 0 }); // new epoch: new batch
+  await put(topic, 0, r(2, 'd'), { producerId: 7, producerEpoch: 1, baseSequence: 2 }); // contiguous, still its own batch
+  await put(topic, 0, r(2, 'e'), { producerId: 7, producerEpoch: 2, baseSequence: 0 });
   // Transactional records, in a transaction begun through the coordinator, then committed (a marker follows).
   const txn = transactionCoordinator(tb.broker);
   const { producerId } = await txn.initProducerId('fetch-rebuild', 60_000, null);
@@ -141,14 +143,77 @@ test('Fetch: batches are rebuilt per producer run, with producer fields and tran
   assert.deepEqual(
     batches.map((b) => [b.baseOffset, b.recordCount, b.producerId, b.producerEpoch, b.baseSequence, b.attributes & 0x30]),
     [
-      [0, 5, -1, -1, -1, 0],
-      [5, 4, 7, 1, 0, 0],
+      [0, 2, -1, -1, -1, 0],
+      [2, 3, -1, -1, -1, 0],
+      [5, 2, 7, 1, 0, 0],
+      [7, 2, 7, 1, 2, 0],
       [9, 2, 7, 2, 0, 0],
       [11, 2, producerId, 0, 0, 0x10],
       [13, 1, producerId, 0, -1, 0x30], // the commit marker: a control batch of its own
     ],
   );
   assert.equal(flatten(batches).length, 14);
+  // Rows written before migration 110 know no batch: they are regrouped per producer run, as they always were.
+  await tb.store.sql`update kafka.records set offset_delta = null, last_offset_delta = null where topic_id = ${topic.id}`;
+  const old = await fetchOne(client, 12, topic, 0, 0);
+  assert.deepEqual(
+    old.batches.map((b) => [b.baseOffset, b.recordCount, b.producerId, b.producerEpoch, b.baseSequence, b.attributes & 0x30]),
+    [
+      [0, 5, -1, -1, -1, 0],
+      [5, 4, 7, 1, 0, 0],
+      [9, 2, 7, 2, 0, 0],
+      [11, 2, producerId, 0, 0, 0x10],
+      [13, 1, producerId, 0, -1, 0x30],
+    ],
+  );
+});
+
+test('Fetch: a tiny maxBytes gets one whole batch at a time, exactly as produced, never a part of one', async () => {
+  const topic = await newTopic();
+  const id = 'fetch-whole-batches';
+  const p = await initOk(client, id);
+  assert.deepEqual(await addPartitions(client, id, p, [{ name: topic.name, partitions: [0] }]), [ErrorCode.NONE]);
+  for (const [tag, baseSequence] of [['t1', 0], ['t2', 2]] as const) {
+    const res = await produceBatch(client, topic.name, 0, sampleRecords(2, tag), { ...p, baseSequence, transactional: true, transactionalId: id });
+    assert.equal(res.errorCode, ErrorCode.NONE);
+  }
+  assert.equal(await endTxn(client, id, p, true), ErrorCode.NONE);
+  await put(topic, 0, sampleRecords(3, 'plain'), { compression: Compression.gzip });
+  await put(topic, 0, sampleRecords(40, 'idem'), { producerId: p.producerId + 1000, producerEpoch: 0, baseSequence: 0x7fffffff - 9 });
+  const header = (b: RecordBatch) => [b.baseOffset, b.lastOffsetDelta, b.recordCount, b.producerId, b.producerEpoch, b.baseSequence, b.attributes & 0x30];
+  const produced = [
+    [0, 1, 2, p.producerId, p.producerEpoch, 0, 0x10],
+    [2, 1, 2, p.producerId, p.producerEpoch, 2, 0x10],
+    [4, 0, 1, p.producerId, p.producerEpoch, -1, 0x30], // the commit marker
+    [5, 2, 3, -1, -1, -1, 0],
+    [8, 39, 40, p.producerId + 1000, 0, 0x7fffffff - 9, 0], // its sequences wrap past int32 max
+  ];
+  for (const isolationLevel of [0, 1]) {
+    for (const limits of [{ maxBytes: 1 }, { partitionMaxBytes: 1 }, { maxBytes: 80 }]) {
+      const seen: unknown[] = [];
+      for (let offset = 0, rounds = 0; offset < 48; rounds++) {
+        assert.ok(rounds < 10, 'consumption makes progress');
+        const { batches } = await fetchOne(client, 12, topic, 0, offset, { ...limits, isolationLevel });
+        assert.equal(batches.length, 1, `one batch per answer (${JSON.stringify(limits)}, offset ${offset})`);
+        seen.push(header(batches[0]));
+        offset = batches[0].baseOffset + batches[0].lastOffsetDelta + 1;
+      }
+      assert.deepEqual(seen, produced, JSON.stringify(limits));
+    }
+  }
+  // From the middle of a batch: that batch's header, as written.
+  const mid = await fetchOne(client, 12, topic, 0, 1, { maxBytes: 1 });
+  assert.deepEqual(mid.batches.map((b) => [b.baseOffset, b.lastOffsetDelta, b.producerId, b.baseSequence]), [[0, 1, p.producerId, 0]]);
+  assert.ok(flatten(mid.batches).some((r) => r.offset === 1));
+  // Records gone from a batch (as compaction or retention leave it): the batch keeps its base offset and last
+  // offset delta, the records left their offsets.
+  await tb.store.sql`delete from kafka.records where topic_id = ${topic.id} and "offset" in (5, 7, 8)`;
+  const holed = await fetchOne(client, 12, topic, 0, 5, { maxBytes: 1 });
+  assert.deepEqual(holed.batches.map(header), [[5, 2, 1, -1, -1, -1, 0]]);
+  assert.deepEqual(flatten(holed.batches).map((r) => r.offset), [6]);
+  const headless = await fetchOne(client, 12, topic, 0, 8, { maxBytes: 1 });
+  assert.deepEqual(headless.batches.map(header), [[8, 39, 39, p.producerId + 1000, 0, 0x7fffffff - 9, 0]]);
+  assert.deepEqual(flatten(headless.batches).map((r) => r.offset), Array.from({ length: 39 }, (_, i) => 9 + i));
 });
 
 test('Fetch: unknown topics, partitions and topic ids', async () => {
@@ -212,12 +277,12 @@ test('Fetch: size limits, and KIP-74: the first partition with data always gets 
   const [r0, r1] = roomy.responses?.[0].partitions ?? [];
   assert.deepEqual(batchesOf(r0).map((b) => b.baseOffset), [0, 1]);
   assert.equal(batchesOf(r1).length, 1);
-  // Many small records, read in a loop with partitionMaxBytes 4096: every answer within the limit, whole
-  // records only, and every record exactly once, in order.
+  // Many small records in batches smaller than the limit, read in a loop with partitionMaxBytes 4096: every
+  // answer within the limit, whole batches only, and every record exactly once, in order.
   const many = await newTopic();
   const produced: TestRecord[] = [];
-  for (let i = 0; i < 5; i++) {
-    const records = sampleRecords(100, `m${i}`);
+  for (let i = 0; i < 25; i++) {
+    const records = sampleRecords(20, `m${i}`);
     produced.push(...records);
     await put(many, 0, records);
   }
@@ -227,6 +292,7 @@ test('Fetch: size limits, and KIP-74: the first partition with data always gets 
     const { partition, batches } = await fetchOne(client, 12, many, 0, offset, { partitionMaxBytes: 4096 });
     const size = (partition.records as Uint8Array).length;
     assert.ok(size > 0 && size <= 4096, `size ${size}`);
+    assert.ok(batches.every((b) => b.recordCount === 20 && b.baseOffset % 20 === 0), 'whole batches');
     const got = flatten(batches).filter((r) => r.offset >= offset);
     seen.push(...got);
     offset = got[got.length - 1].offset + 1;

@@ -23,6 +23,8 @@ function rec(offset: number, o: Partial<StoredRecord> = {}): StoredRecord {
     producerEpoch: -1,
     sequence: -1,
     attributes: 0,
+    offsetDelta: -1, // a row from before migration 110: regrouped by producer runs
+    lastOffsetDelta: -1,
     ...o,
   };
 }
