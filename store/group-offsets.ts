@@ -1,6 +1,6 @@
 // Committed offsets of consumer groups: commit (with metadata, leader epoch, commit time), fetch, delete and
 // expire (offsets.retention.minutes). Writes are fenced on the coordinator's lease of the group's slot.
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { fenceHolds, type SlotFence } from './groups.ts';
 
 export interface OffsetToCommit {
@@ -24,9 +24,30 @@ export interface CommittedOffset {
   expireTimestamp: number | null;
 }
 
+/** The last of the offsets given for each partition (Kafka takes a request naming a partition twice: last wins). */
+export function lastPerPartition<T extends { topicId: number; partition: number }>(offsets: readonly T[]): T[] {
+  const byKey = new Map<string, T>();
+  for (const o of offsets) {
+    const key = `${o.topicId}:${o.partition}`;
+    byKey.delete(key); // re-inserted: the map keeps the order of each partition's last appearance
+    byKey.set(key, o);
+  }
+  return byKey.size === offsets.length ? [...offsets] : [...byKey.values()];
+}
+
 /**
- * Upserts the offsets, creating the group's row (empty, no protocol) if there is none.
- * False when the fence no longer holds: nothing was written.
+ * The rows of kafka.topics among `topicIds`, locked FOR KEY SHARE: offsets are written only for topics that still
+ * exist, and a topic deleted concurrently waits for the write (then its offsets go with it) or is left out of it,
+ * instead of failing the statement on the foreign key.
+ */
+export function liveTopics(sql: Sql | TransactionSql, topicIds: readonly number[]) {
+  return sql`select id from kafka.topics where id = any(${[...new Set(topicIds)]}::int[]) for key share`;
+}
+
+/**
+ * Upserts the offsets (the last one of a partition named twice), creating the group's row (empty, no protocol) if
+ * there is none. Returns the internal ids of the topics that still exist (offsets of the others, deleted meanwhile,
+ * are not written), or null when the fence no longer holds: nothing was written.
  */
 export async function commitOffsets(
   sql: Sql,
@@ -34,10 +55,13 @@ export async function commitOffsets(
   groupId: string,
   offsets: OffsetToCommit[],
   now: number,
-): Promise<boolean> {
-  const [row] = await sql<{ owned: boolean }[]>`
+): Promise<Set<number> | null> {
+  offsets = lastPerPartition(offsets);
+  const [row] = await sql<{ owned: boolean; live: number[] | null }[]>`
     with f as (
       ${fenceHolds(sql, fence)}
+    ), live as (
+      ${liveTopics(sql, offsets.map((o) => o.topicId))}
     ), g as (
       insert into kafka.groups (group_id, slot, state, state_timestamp)
       select ${groupId}, ${fence.slot}, 'Empty', ${now} where exists (select 1 from f)
@@ -54,6 +78,7 @@ export async function commitOffsets(
         ${offsets.map((o) => o.metadata)}::text[],
         ${offsets.map((o) => o.expireTimestamp)}::int8[]
       ) as t(topic_id, partition, committed_offset, leader_epoch, metadata, expire_timestamp)
+      join live on live.id = t.topic_id
       where exists (select 1 from f)
       on conflict (group_id, topic_id, partition) do update
         set committed_offset = excluded.committed_offset, leader_epoch = excluded.leader_epoch,
@@ -61,8 +86,8 @@ export async function commitOffsets(
             expire_timestamp = excluded.expire_timestamp
       returning 1
     )
-    select exists (select 1 from f) as owned, (select count(*) from w) as written`;
-  return row.owned;
+    select exists (select 1 from f) as owned, (select array_agg(id) from live) as live, (select count(*) from w) as written`;
+  return row.owned ? new Set(row.live ?? []) : null;
 }
 
 interface OffsetRow {

@@ -6,6 +6,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { writeMarkers, type MarkerRequest, type WrittenMarker } from './markers.ts';
 import { nextProducerId } from './producers.ts';
+import { lastPerPartition, liveTopics } from './group-offsets.ts';
 
 export interface TransactionRow {
   transactionalId: string;
@@ -126,19 +127,32 @@ export class TxnOps {
       on conflict do nothing`;
   }
 
-  /** Stores (replaces) pending transactional offsets. */
-  async putPendingOffsets(offsets: PendingOffset[]): Promise<void> {
-    if (offsets.length === 0) return;
-    await this.tx`
-      insert into kafka.pending_txn_offsets as o (transactional_id, group_id, topic_id, partition, slot, producer_id,
-        committed_offset, leader_epoch, metadata, commit_timestamp)
-      select ${this.transactionalId}, * from unnest(${offsets.map((o) => o.groupId)}::text[], ${offsets.map((o) => o.topicId)}::int[],
-        ${offsets.map((o) => o.partition)}::int[], ${offsets.map((o) => o.slot)}::int[], ${offsets.map((o) => o.producerId)}::int8[],
-        ${offsets.map((o) => o.offset)}::int8[], ${offsets.map((o) => o.leaderEpoch)}::int[], ${offsets.map((o) => o.metadata)}::text[],
-        ${offsets.map((o) => o.commitTimestamp)}::int8[])
-      on conflict (transactional_id, group_id, topic_id, partition) do update set
-        slot = excluded.slot, producer_id = excluded.producer_id, committed_offset = excluded.committed_offset,
-        leader_epoch = excluded.leader_epoch, metadata = excluded.metadata, commit_timestamp = excluded.commit_timestamp`;
+  /**
+   * Stores (replaces) pending transactional offsets of one group (the last one of a partition named twice). Returns
+   * the internal ids of the topics that still exist: offsets of topics deleted meanwhile are not stored.
+   */
+  async putPendingOffsets(offsets: PendingOffset[]): Promise<Set<number>> {
+    if (offsets.length === 0) return new Set();
+    offsets = lastPerPartition(offsets);
+    const [row] = await this.tx<{ live: number[] | null }[]>`
+      with live as (
+        ${liveTopics(this.tx, offsets.map((o) => o.topicId))}
+      ), w as (
+        insert into kafka.pending_txn_offsets as o (transactional_id, group_id, topic_id, partition, slot, producer_id,
+          committed_offset, leader_epoch, metadata, commit_timestamp)
+        select ${this.transactionalId}, t.* from unnest(${offsets.map((o) => o.groupId)}::text[], ${offsets.map((o) => o.topicId)}::int[],
+          ${offsets.map((o) => o.partition)}::int[], ${offsets.map((o) => o.slot)}::int[], ${offsets.map((o) => o.producerId)}::int8[],
+          ${offsets.map((o) => o.offset)}::int8[], ${offsets.map((o) => o.leaderEpoch)}::int[], ${offsets.map((o) => o.metadata)}::text[],
+          ${offsets.map((o) => o.commitTimestamp)}::int8[])
+          as t(group_id, topic_id, partition, slot, producer_id, committed_offset, leader_epoch, metadata, commit_timestamp)
+        join live on live.id = t.topic_id
+        on conflict (transactional_id, group_id, topic_id, partition) do update set
+          slot = excluded.slot, producer_id = excluded.producer_id, committed_offset = excluded.committed_offset,
+          leader_epoch = excluded.leader_epoch, metadata = excluded.metadata, commit_timestamp = excluded.commit_timestamp
+        returning 1
+      )
+      select (select array_agg(id) from live) as live, (select count(*) from w) as written`;
+    return new Set(row.live ?? []);
   }
 
   writeMarkers(request: Omit<MarkerRequest, 'partitions'> & { partitions: TxnPartition[] }): Promise<WrittenMarker[]> {

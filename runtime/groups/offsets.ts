@@ -143,8 +143,17 @@ async function commit(c: GroupCoordinator, groupId: string, input: CommitInput):
   }
 
   let result: number = ErrorCode.NONE;
-  if (rows.length > 0) result = (await commitOffsets(c.sql, fence, groupId, rows, now)) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
-  return answer((name, partition) => (tooLarge.has(`${name}\u0000${partition}`) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : result));
+  // Topics deleted since they were looked up: their partitions are unknown now (no offsets were written for them).
+  let live: Set<number> | null = null;
+  if (rows.length > 0) {
+    live = await commitOffsets(c.sql, fence, groupId, rows, now);
+    if (live === null) result = ErrorCode.NOT_COORDINATOR;
+  }
+  return answer((name, partition) => {
+    if (tooLarge.has(`${name}\u0000${partition}`)) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+    if (live !== null && !live.has(topics.get(name)!.id)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    return result;
+  });
 }
 
 export interface FetchedPartition {

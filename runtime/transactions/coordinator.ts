@@ -69,6 +69,12 @@ export interface InitResult {
   producerEpoch: number;
 }
 
+/** What TxnOffsetCommit did: an error for every partition, or NONE and the topics that still exist (the others: unknown). */
+export interface TxnOffsetsOutcome {
+  error: number;
+  liveTopicIds?: Set<number>;
+}
+
 export class TransactionCoordinator implements Service {
   readonly options: TransactionCoordinatorOptions;
   readonly #broker: BrokerServices;
@@ -238,17 +244,16 @@ export class TransactionCoordinator implements Service {
    * TxnOffsetCommit, once the group coordinator accepted the member: the offsets are kept pending in the ongoing
    * transaction (which must hold the group: AddOffsetsToTxn) until it ends.
    */
-  commitTransactionalOffsets(transactionalId: string, producerId: number, producerEpoch: number, groupId: string, offsets: PendingOffset[]): Promise<number> {
-    return this.#guard('TxnOffsetCommit', (code) => code, async () => {
-      const result = await updateTransaction(this.#sql, transactionalId, async (ops) => {
+  commitTransactionalOffsets(transactionalId: string, producerId: number, producerEpoch: number, groupId: string, offsets: PendingOffset[]): Promise<TxnOffsetsOutcome> {
+    return this.#guard('TxnOffsetCommit', (error): TxnOffsetsOutcome => ({ error }), async () => {
+      const result = await updateTransaction(this.#sql, transactionalId, async (ops): Promise<TxnOffsetsOutcome> => {
         const row = ops.current;
-        if (row === null || row.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-        if (row.producerEpoch !== producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
-        if (row.state !== TxnState.Ongoing || !(await ops.groups()).includes(groupId)) return ErrorCode.INVALID_TXN_STATE;
-        await ops.putPendingOffsets(offsets);
-        return ErrorCode.NONE;
+        if (row === null || row.producerId !== producerId) return { error: ErrorCode.INVALID_PRODUCER_ID_MAPPING };
+        if (row.producerEpoch !== producerEpoch) return { error: ErrorCode.INVALID_PRODUCER_EPOCH };
+        if (row.state !== TxnState.Ongoing || !(await ops.groups()).includes(groupId)) return { error: ErrorCode.INVALID_TXN_STATE };
+        return { error: ErrorCode.NONE, liveTopicIds: await ops.putPendingOffsets(offsets) };
       });
-      return result === LOCKED ? ErrorCode.CONCURRENT_TRANSACTIONS : result;
+      return result === LOCKED ? { error: ErrorCode.CONCURRENT_TRANSACTIONS } : result;
     });
   }
 

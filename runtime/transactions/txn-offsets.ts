@@ -47,15 +47,17 @@ export async function commitTransactionalOffsets(ctx: RequestContext, input: Txn
     return topic && partition >= 0 && partition < topic.partitions ? topic : undefined;
   };
   const tooLarge = (metadata: string | null) => (metadata ?? '').length > OFFSET_METADATA_MAX_BYTES;
-  const answer = (error: number): TxnCommitOutput =>
+  const answer = (error: number, live?: Set<number>): TxnCommitOutput =>
     input.topics.map((t) => ({
       name: t.name,
-      partitions: t.partitions.map((p) => ({
-        partitionIndex: p.partitionIndex,
-        errorCode: !known(t.name, p.partitionIndex)
+      partitions: t.partitions.map((p) => {
+        const topic = known(t.name, p.partitionIndex);
+        // A topic deleted since it was looked up (live lacks it): its partitions are unknown now.
+        const errorCode = !topic || (live && !live.has(topic.id))
           ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-          : tooLarge(p.committedMetadata) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : error,
-      })),
+          : tooLarge(p.committedMetadata) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : error;
+        return { partitionIndex: p.partitionIndex, errorCode };
+      }),
     }));
 
   if (input.groupId === '') return answer(ErrorCode.INVALID_GROUP_ID);
@@ -88,11 +90,11 @@ export async function commitTransactionalOffsets(ctx: RequestContext, input: Txn
     }
   }
   if (offsets.length === 0) return answer(ErrorCode.NONE);
-  const error = await transactionCoordinator(ctx.broker).commitTransactionalOffsets(
+  const { error, liveTopicIds } = await transactionCoordinator(ctx.broker).commitTransactionalOffsets(
     input.transactionalId, input.producerId, input.producerEpoch, input.groupId, offsets);
   if (error === ErrorCode.NONE && !c.groups.has(input.groupId) && !consumerGroup) {
     // A group without members (Kafka creates it for the commit): its offsets appear once the transaction commits.
     c.groups.set(input.groupId, new ClassicGroup(input.groupId, fence.slot, now));
   }
-  return answer(error);
+  return answer(error, liveTopicIds);
 }

@@ -13,7 +13,7 @@ import { ErrorCode } from '../../codec/errors.ts';
 import { assertCodecRoundTrip } from '../helpers/conformance.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
-import { commit, describe, fetchCommitted, heartbeat, join, soloMember, subscription, sync } from '../helpers/groups.ts';
+import { commit, describe, fetchCommitted, heartbeat, join, racingTopicDelete, soloMember, subscription, sync } from '../helpers/groups.ts';
 import { groupCoordinator } from '../../runtime/groups/coordinator.ts';
 import { purgeExpiredOffsets } from '../../runtime/groups/offsets.ts';
 import type { RequestContext } from '../../runtime/context.ts';
@@ -90,6 +90,35 @@ test('OffsetCommit: a deleted topic loses its committed offsets and refuses new 
   // A new topic with the same name starts without the old offsets.
   await tb.store.createTopic({ name: 'doomed', partitions: 2 });
   assert.deepEqual(await fetchCommitted(client, 'deleted-topic', 'doomed', [0]), [-1]);
+});
+
+test('OffsetCommit: a partition named twice is committed once, the last one winning, and answered twice', async () => {
+  const partition = (partitionIndex: number, committedOffset: number, committedMetadata: string) =>
+    ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata });
+  for (const v of [2, 9]) {
+    const groupId = `twice-v${v}`;
+    const res = await client.request<offsetCommit.OffsetCommitResponse>(offsetCommit, v, {
+      groupId,
+      generationIdOrMemberEpoch: -1,
+      memberId: '',
+      groupInstanceId: null,
+      retentionTimeMs: -1,
+      topics: [
+        { name: 'orders', partitions: [partition(0, 5, 'first'), partition(1, 8, 'one'), partition(0, 6, 'second')] },
+        { name: 'orders', partitions: [partition(0, 7, 'third')] },
+      ],
+    });
+    assert.deepEqual(res.topics?.map((t) => t.partitions?.map((p) => [p.partitionIndex, p.errorCode])), [[[0, 0], [1, 0], [0, 0]], [[0, 0]]], `v${v}`);
+    assert.deepEqual(await fetchCommitted(client, groupId, 'orders', [0, 1]), [7, 8], `v${v}`);
+  }
+});
+
+test('OffsetCommit: a commit racing a topic delete gets UNKNOWN_TOPIC_OR_PARTITION, and the connection stays', async () => {
+  const topic = await tb.store.createTopic({ name: 'racing-delete', partitions: 2 });
+  assert.deepEqual(await commit(client, 'racing', 'racing-delete', { 0: 1 }), [0]); // the broker has the topic cached
+  const codes = await racingTopicDelete(tb.store.sql, topic.id, () => commit(client, 'racing', 'racing-delete', { 0: 2, 1: 3 }));
+  assert.deepEqual(codes, [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+  assert.deepEqual(await commit(client, 'racing', 'orders', { 0: 4 }), [0], 'the connection still serves');
 });
 
 test('OffsetCommit: metadata over offset.metadata.max.bytes (4096) gets OFFSET_METADATA_TOO_LARGE', async () => {

@@ -11,7 +11,7 @@ import { ErrorCode } from '../../codec/errors.ts';
 import { assertCodecRoundTrip } from '../helpers/conformance.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
-import { fetchCommitted, soloMember } from '../helpers/groups.ts';
+import { fetchCommitted, racingTopicDelete, soloMember } from '../helpers/groups.ts';
 import { addOffsets, addPartitions, endTxn, initOk, txnOffsetCommit } from '../helpers/transactions.ts';
 import { consumerHeartbeat } from '../helpers/consumer-groups.ts';
 
@@ -47,6 +47,42 @@ for (const commit of [true, false]) {
     assert.equal(n, 0, 'nothing left pending');
   });
 }
+
+test('TxnOffsetCommit: a partition named twice is committed once, the last one winning, and answered twice', async () => {
+  const id = 'toc-twice';
+  const group = 'toc-twice-group';
+  const p = await initOk(client, id);
+  assert.equal(await addOffsets(client, id, p, group), ErrorCode.NONE);
+  const partition = (partitionIndex: number, committedOffset: number) =>
+    ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, committedMetadata: 'm' });
+  const res = await client.request<txnOffsetCommitApi.TxnOffsetCommitResponse>(txnOffsetCommitApi, 3, {
+    transactionalId: id,
+    groupId: group,
+    producerId: p.producerId,
+    producerEpoch: p.producerEpoch,
+    generationId: -1,
+    memberId: '',
+    groupInstanceId: null,
+    topics: [{ name: topic, partitions: [partition(0, 5), partition(1, 9), partition(0, 6)] }, { name: topic, partitions: [partition(0, 7)] }],
+  });
+  assert.deepEqual(res.topics?.map((t) => t.partitions?.map((x) => [x.partitionIndex, x.errorCode])), [[[0, 0], [1, 0], [0, 0]], [[0, 0]]]);
+  assert.equal(await endTxn(client, id, p, true), ErrorCode.NONE);
+  assert.deepEqual(await fetchCommitted(client, group, topic, [0, 1]), [7, 9]);
+});
+
+test('TxnOffsetCommit: a commit racing a topic delete gets UNKNOWN_TOPIC_OR_PARTITION, and the connection stays', async () => {
+  const doomed = await tb.store.createTopic({ name: 'toc-racing-delete', partitions: 1 });
+  const id = 'toc-racing';
+  const group = 'toc-racing-group';
+  const p = await initOk(client, id);
+  assert.equal(await addOffsets(client, id, p, group), ErrorCode.NONE);
+  assert.deepEqual(await txnOffsetCommit(client, id, p, group, doomed.name, { 0: 1 }), [0]); // cached by the broker
+  const codes = await racingTopicDelete(tb.store.sql, doomed.id, () => txnOffsetCommit(client, id, p, group, doomed.name, { 0: 2 }));
+  assert.deepEqual(codes, [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+  assert.deepEqual(await txnOffsetCommit(client, id, p, group, topic, { 1: 3 }), [0], 'the connection still serves');
+  assert.equal(await endTxn(client, id, p, true), ErrorCode.NONE);
+  assert.deepEqual(await fetchCommitted(client, group, topic, [1]), [3]);
+});
 
 test('TxnOffsetCommit: the transaction must hold the group and match the producer', async () => {
   const id = 'toc-errors';

@@ -1,5 +1,6 @@
 // Helpers for the consumer group tests over the raw protocol: consumer-protocol metadata, a member that joins
-// (MEMBER_ID_REQUIRED handled) and syncs, and short-hands for Heartbeat, DescribeGroups and offsets.
+// (MEMBER_ID_REQUIRED handled) and syncs, short-hands for Heartbeat, DescribeGroups and offsets, and a topic
+// delete racing an offset commit.
 
 import * as joinGroupApi from '../../apis/join-group.ts';
 import * as syncGroupApi from '../../apis/sync-group.ts';
@@ -9,6 +10,8 @@ import * as offsetCommitApi from '../../apis/offset-commit.ts';
 import * as offsetFetchApi from '../../apis/offset-fetch.ts';
 import { Writer } from '../../codec/writer.ts';
 import type { RawClient } from './raw-client.ts';
+import type { Sql } from 'postgres';
+import { until } from './eventually.ts';
 
 /** ConsumerProtocolSubscription v0: the topics, no user data. */
 export function subscription(topics: string[]): Uint8Array {
@@ -136,4 +139,34 @@ export async function fetchCommitted(client: RawClient, groupId: string, topic: 
   const group = (res.groups ?? [])[0];
   if (group?.errorCode !== 0) throw new Error(`offset fetch failed: ${group?.errorCode}`);
   return (group.topics?.[0]?.partitions ?? []).map((p) => p.committedOffset ?? -999);
+}
+
+/**
+ * Starts `work` while another session has deleted the topic's row and not yet committed (without the NOTIFY a
+ * DeleteTopics sends, so brokers keep the topic cached), waits until `work` blocks on that row's lock, then commits
+ * the delete; resolves with what `work` resolved to.
+ */
+export async function racingTopicDelete<T>(sql: Sql, topicId: number, work: () => Promise<T>): Promise<T> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  let deleted!: () => void;
+  const isDeleted = new Promise<void>((resolve) => { deleted = resolve; });
+  const deleting = sql.begin(async (tx) => {
+    await tx`delete from kafka.topics where id = ${topicId}`;
+    deleted();
+    await held;
+  });
+  await isDeleted;
+  const result = work();
+  result.catch(() => {});
+  try {
+    await until(async () => {
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`;
+      return row.n > 0;
+    }, 20_000, 'the commit to wait for the deleted topic row');
+  } finally {
+    release();
+    await deleting;
+  }
+  return result;
 }
