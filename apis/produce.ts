@@ -269,7 +269,7 @@ function validatePartition(
   if (isCompacted(topic, ctx)) {
     const recordErrors = keylessRecords(batches, where);
     if (recordErrors.length > 0) {
-      fail(out, ErrorCode.INVALID_RECORD, `one or more records have been rejected (${where})`);
+      fail(out, ErrorCode.INVALID_RECORD, recordErrorsMessage(recordErrors));
       out.recordErrors = recordErrors;
       return null;
     }
@@ -281,17 +281,28 @@ function isCompacted(topic: Topic, ctx: RequestContext): boolean {
   return topicConfigValue(topic.configs, 'cleanup.policy', ctx.broker.config).includes('compact');
 }
 
-/** Kafka refuses records without a key on compacted topics, naming each one (KIP-467). */
-function keylessRecords(batches: RecordBatch[], where: string): { batchIndex: number; batchIndexErrorMessage: string }[] {
-  const errors: { batchIndex: number; batchIndexErrorMessage: string }[] = [];
+interface RecordError {
+  batchIndex: number;
+  batchIndexErrorMessage: string;
+}
+
+/** Kafka refuses records without a key on compacted topics, naming each one (KIP-467), with Kafka's words. */
+function keylessRecords(batches: RecordBatch[], where: string): RecordError[] {
+  const errors: RecordError[] = [];
   let index = 0;
   for (const b of batches) {
     for (const r of b.records) {
-      if (r.key === null) errors.push({ batchIndex: index, batchIndexErrorMessage: `compacted topic cannot accept message without key in topic partition ${where}` });
+      if (r.key === null) errors.push({ batchIndex: index, batchIndexErrorMessage: `Compacted topic cannot accept message without key in topic partition ${where}` });
       index++;
     }
   }
   return errors;
+}
+
+/** The partition's error message for record errors, as Kafka's LogValidator words it (the first three shown). */
+function recordErrorsMessage(errors: RecordError[]): string {
+  const shown = errors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${e.batchIndexErrorMessage}')`);
+  return `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${shown.join(', ')}]`;
 }
 
 function toAppend(topic: Topic, partition: number, batches: RecordBatch[]): PartitionAppend {

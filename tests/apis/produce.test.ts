@@ -12,6 +12,7 @@ import { Compression } from '../../codec/compression.ts';
 import { assertCodecRoundTrip } from '../helpers/conformance.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
+import { kcatProduce, requireKcat } from '../helpers/kcat-cli.ts';
 import { expected, fetchOne, flatten, makeBatch, produceOne, sampleRecords } from '../helpers/data-path.ts';
 import type { Topic } from '../../store/types.ts';
 
@@ -224,9 +225,29 @@ test('Produce: keyless records on a compacted topic are INVALID_RECORD with reco
     { key: null, value: '4' },
   ]));
   assert.equal(p.errorCode, ErrorCode.INVALID_RECORD);
-  assert.deepEqual(p.recordErrors?.map((e) => e.batchIndex), [1, 3]);
-  assert.match(p.recordErrors?.[0].batchIndexErrorMessage ?? '', /without key/);
+  const message = `Compacted topic cannot accept message without key in topic partition ${topic.name}-0`;
+  assert.deepEqual(p.recordErrors, [{ batchIndex: 1, batchIndexErrorMessage: message }, { batchIndex: 3, batchIndexErrorMessage: message }]);
+  assert.equal(p.errorMessage, 'One or more records have been rejected due to 2 record errors in total, and only showing the first three errors at most: ' +
+    `[RecordError(batchIndex=1, message='${message}'), RecordError(batchIndex=3, message='${message}')]`);
+  assert.equal(p.baseOffset, -1);
+  // Below v8 there are no record errors: the error code alone. compact,delete compacts too.
+  const both = await newTopic(1, { 'cleanup.policy': 'compact,delete' });
+  const v7 = await produceOne(client, 7, both.name, 0, makeBatch([{ key: null, value: '1' }]));
+  assert.equal(v7.errorCode, ErrorCode.INVALID_RECORD);
   assert.equal((await produceOne(client, 9, topic.name, 0, makeBatch([{ key: 'a', value: '1' }]))).errorCode, ErrorCode.NONE);
+  assert.equal((await tb.store.offsets(topic, 0)).highWatermark, 1, 'only the keyed batch was appended');
+});
+
+test('Produce: kcat producing without a key to a compacted topic reports the error', async () => {
+  requireKcat();
+  const topic = await newTopic(1, { 'cleanup.policy': 'compact' });
+  const run = await kcatProduce(tb.address, topic.name, [{ key: null, value: 'no key' }], { partition: 0 });
+  assert.notEqual(run.code, 0, `kcat exits with an error: ${run.stderr}`);
+  assert.match(run.stderr, /Broker failed to validate record/, 'librdkafka names INVALID_RECORD so');
+  assert.equal((await tb.store.offsets(topic, 0)).highWatermark, 0);
+  const keyed = await kcatProduce(tb.address, topic.name, [{ key: 'k', value: 'keyed' }], { partition: 0 });
+  assert.equal(keyed.code, 0, keyed.stderr);
+  assert.equal((await tb.store.offsets(topic, 0)).highWatermark, 1);
 });
 
 test('Produce: several topics and partitions in one request, one bad, the rest appended', async () => {
