@@ -3,7 +3,8 @@
 // numPartitions, replicationFactor and the topic's configs (name, value, source); v6 changes nothing on the wire
 // (quota errors); v7 answers the topic id.
 // Checks, in Kafka's order: duplicate names in one request (INVALID_REQUEST, one result per name), invalid names
-// (INVALID_TOPIC_EXCEPTION), existing topics (TOPIC_ALREADY_EXISTS), configs (INVALID_CONFIG with
+// (INVALID_TOPIC_EXCEPTION), existing topics (TOPIC_ALREADY_EXISTS), names colliding with an existing topic's once
+// '.' and '_' are equated (INVALID_TOPIC_EXCEPTION, "Topic 'a_b' collides with existing topic: a.b"), configs (INVALID_CONFIG with
 // validateTopicConfigs' message), then either manual assignments (numPartitions and replicationFactor must be -1,
 // else INVALID_REQUEST; partitions 0..n-1, each listing only this broker, else INVALID_REPLICA_ASSIGNMENT; they
 // define the partition count) or replicationFactor 0 or < -1 (INVALID_REPLICATION_FACTOR) and numPartitions 0 or
@@ -21,7 +22,7 @@ import type { RequestContext } from '../runtime/context.ts';
 import { MAX_PARTITIONS_PER_TOPIC, topicNameProblem } from '../runtime/topic-names.ts';
 import { topicConfigDefs, validateTopicConfigs } from '../runtime/topic-configs.ts';
 import { topicConfigEntries } from '../runtime/config-entries.ts';
-import { TopicExistsError } from '../store/errors.ts';
+import { TopicCollisionError, TopicExistsError } from '../store/errors.ts';
 import { assignmentProblem } from '../runtime/replica-assignment.ts';
 import type { Topic } from '../store/types.ts';
 
@@ -136,17 +137,20 @@ export async function handle(request: CreateTopicsRequest, ctx: RequestContext):
   for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   const unique = request.topics.filter((t) => counts.get(t.name) === 1);
   const validNames = unique.map((t) => t.name).filter((n) => topicNameProblem(n) === null);
-  const existing = validNames.length > 0 ? await store.getTopics(validNames) : new Map<string, Topic>();
+  const [existing, collisions] = validNames.length > 0
+    ? await Promise.all([store.getTopics(validNames), store.topicCollisions(validNames)])
+    : [new Map<string, Topic>(), new Map<string, string>()];
 
   const results = await Promise.all(unique.map(async (t): Promise<TopicResult> => {
     try {
-      const plan = check(t, existing, ctx);
+      const plan = check(t, existing, collisions, ctx);
       if (request.validateOnly) return created(plan, ZERO_UUID, ctx);
       let topic: Topic;
       try {
         topic = await store.createTopic({ name: plan.name, partitions: plan.partitions, configs: plan.configs });
       } catch (err) {
         if (err instanceof TopicExistsError) throw new Refused(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+        if (err instanceof TopicCollisionError) throw new Refused(ErrorCode.INVALID_TOPIC_EXCEPTION, err.message);
         throw err;
       }
       ctx.broker.log.info('topic created', { topic: topic.name, partitions: topic.partitions, clientId: ctx.clientId });
@@ -165,11 +169,13 @@ export async function handle(request: CreateTopicsRequest, ctx: RequestContext):
 }
 
 /** Every check of one topic, in Kafka's order; throws Refused with the first problem. */
-function check(t: CreatableTopic, existing: ReadonlyMap<string, Topic>, ctx: RequestContext): Plan {
+function check(t: CreatableTopic, existing: ReadonlyMap<string, Topic>, collisions: ReadonlyMap<string, string>, ctx: RequestContext): Plan {
   const { config, info } = ctx.broker;
   const nameProblem = topicNameProblem(t.name);
   if (nameProblem !== null) throw new Refused(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
   if (existing.has(t.name)) throw new Refused(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+  const collision = collisions.get(t.name);
+  if (collision !== undefined) throw new Refused(ErrorCode.INVALID_TOPIC_EXCEPTION, new TopicCollisionError(t.name, collision).message);
 
   // Null-prototype maps, and names checked with hasOwn: "__proto__" or "toString" are unknown configs, nothing more.
   const configs: Record<string, string> = Object.create(null);

@@ -7,8 +7,8 @@
 // always asked for), v5 offline replicas, v7 leader epoch, v8 authorized operations (cluster ones only in 8-10),
 // v9 is flexible, v10 topic ids (topics may be asked for by id with a null name), v12 nullable topic names.
 // Unknown topics are created on the spot (auto.create.topics.enable and allowAutoTopicCreation) and answered
-// ready, without Kafka's LEADER_NOT_AVAILABLE round; invalid names get INVALID_TOPIC_EXCEPTION and are never
-// created. Unknown ids get UNKNOWN_TOPIC_ID. (Kafka itself accepts ids only from v12; we take them from v10.)
+// ready, without Kafka's LEADER_NOT_AVAILABLE round; invalid names, and names colliding with an existing topic's
+// once '.' and '_' are equated, get INVALID_TOPIC_EXCEPTION and are never created. Unknown ids get UNKNOWN_TOPIC_ID. (Kafka itself accepts ids only from v12; we take them from v10.)
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
@@ -17,7 +17,7 @@ import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { isValidTopicName } from '../runtime/topic-names.ts';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../runtime/authorized-operations.ts';
-import { TopicExistsError } from '../store/errors.ts';
+import { TopicCollisionError, TopicExistsError } from '../store/errors.ts';
 import type { Topic } from '../store/types.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's MetadataRequest.json and MetadataResponse.json, versions 0-12.
@@ -194,10 +194,13 @@ async function describeRequested(
 
   const autoCreate = config.autoCreateTopics && (version < 4 || request.allowAutoTopicCreation);
   const missing = validNames.filter((n) => !byName.has(n));
+  /** Names not auto-created because they collide with an existing topic's ('.' and '_' equated). */
+  const colliding = new Set<string>();
   if (autoCreate && missing.length > 0) {
     const created = await Promise.all(missing.map((name) => createOrRead(ctx, name)));
     created.forEach((t, i) => {
-      if (t) byName.set(missing[i], t);
+      if (t === COLLIDES) colliding.add(missing[i]);
+      else if (t) byName.set(missing[i], t);
     });
   }
 
@@ -206,20 +209,24 @@ async function describeRequested(
       const t = byId.get(w.id);
       return t ? found(t) : failed(ErrorCode.UNKNOWN_TOPIC_ID, null, w.id);
     }
-    if (!isValidTopicName(w.name)) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, w.name);
+    if (!isValidTopicName(w.name) || colliding.has(w.name)) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, w.name);
     const t = byName.get(w.name);
     return t ? found(t) : failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, w.name);
   });
 }
 
+/** Returned by createOrRead for a name that collides with an existing topic's: Kafka answers INVALID_TOPIC_EXCEPTION. */
+const COLLIDES = Symbol('collides');
+
 /** Auto-creates a topic; when another client (or broker) created it first, answers with theirs. */
-async function createOrRead(ctx: RequestContext, name: string): Promise<Topic | undefined> {
+async function createOrRead(ctx: RequestContext, name: string): Promise<Topic | undefined | typeof COLLIDES> {
   const { config, store, log } = ctx.broker;
   try {
     const topic = await store.createTopic({ name, partitions: config.defaultPartitions });
     log.info('topic auto-created', { topic: name, partitions: topic.partitions, clientId: ctx.clientId });
     return topic;
   } catch (err) {
+    if (err instanceof TopicCollisionError) return COLLIDES;
     if (!(err instanceof TopicExistsError)) throw err;
     return (await store.getTopics([name])).get(name);
   }

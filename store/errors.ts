@@ -11,6 +11,21 @@ export class TopicExistsError extends Error {
   }
 }
 
+/**
+ * createTopic: the name equals an existing topic's once '.' and '_' are equated (Kafka: INVALID_TOPIC_EXCEPTION,
+ * with this message).
+ */
+export class TopicCollisionError extends Error {
+  readonly topic: string;
+  readonly existing: string;
+  constructor(topic: string, existing: string) {
+    super(`Topic '${topic}' collides with existing topic: ${existing}`);
+    this.name = 'TopicCollisionError';
+    this.topic = topic;
+    this.existing = existing;
+  }
+}
+
 /** No such topic (Kafka: UNKNOWN_TOPIC_OR_PARTITION / UNKNOWN_TOPIC_ID). */
 export class UnknownTopicError extends Error {
   readonly topic: string;

@@ -20,7 +20,7 @@ import type {
   Topic,
 } from './types.ts';
 
-export { InvalidPartitionsError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from './errors.ts';
+export { InvalidPartitionsError, TopicCollisionError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from './errors.ts';
 export type * from './types.ts';
 export type { TopicRef } from './topics.ts';
 
@@ -104,9 +104,17 @@ export class Store {
     return this.topics.getByIds(topicIds);
   }
 
-  /** Throws TopicExistsError when the name is taken, InvalidPartitionsError when partitions < 1. */
+  /**
+   * Throws TopicExistsError when the name is taken, TopicCollisionError when it equals an existing name once '.'
+   * and '_' are equated, InvalidPartitionsError when partitions < 1.
+   */
   createTopic(topic: NewTopic): Promise<Topic> {
     return this.topics.create(topic);
+  }
+
+  /** For each name, the existing topic it collides with ('.' and '_' equated; not the same name); others absent. */
+  topicCollisions(names: readonly string[]): Promise<Map<string, string>> {
+    return this.topics.collisions(names);
   }
 
   /** Removes the topic with its partitions and records (one transaction); null when there is no such topic. */

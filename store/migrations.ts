@@ -7,6 +7,7 @@ import { brokersMigration } from './migrations-brokers.ts';
 import { consumerGroupsMigration } from './migrations-consumer-groups.ts';
 import { messagesViewMigration } from './migrations-messages-view.ts';
 import { batchBoundariesMigration } from './migrations-batch-boundaries.ts';
+import { topicCollisionsMigration } from './migrations-topic-collisions.ts';
 
 export interface Migration {
   version: number;
@@ -94,6 +95,7 @@ export const migrations: readonly Migration[] = [
   consumerGroupsMigration,
   messagesViewMigration,
   batchBoundariesMigration,
+  topicCollisionsMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */

@@ -3,7 +3,7 @@
 // name; each store LISTENs and drops that name from its cache (and the whole cache when its listener reconnects).
 import { randomUUID } from 'node:crypto';
 import type { Sql, TransactionSql } from 'postgres';
-import { InvalidPartitionsError, TopicExistsError, UnknownTopicError } from './errors.ts';
+import { InvalidPartitionsError, TopicCollisionError, TopicExistsError, UnknownTopicError } from './errors.ts';
 import { TOPICS_CHANNEL } from './notify.ts';
 import type { NewTopic, Topic } from './types.ts';
 
@@ -99,25 +99,56 @@ export class TopicCatalog {
     return found;
   }
 
+  /**
+   * For each name, the existing topic it collides with (equal once '.' and '_' are equated, not the same name);
+   * names colliding with none are absent.
+   */
+  async collisions(names: readonly string[]): Promise<Map<string, string>> {
+    if (names.length === 0) return new Map();
+    const rows = await this.sql<{ wanted: string; existing: string }[]>`
+      select distinct on (w.name) w.name as wanted, t.name as existing
+      from unnest(${[...names]}::text[]) as w(name)
+      join kafka.topics t on replace(t.name, '.', '_') = replace(w.name, '.', '_') and t.name <> w.name
+      order by w.name, t.name`;
+    return new Map(rows.map((r) => [r.wanted, r.existing]));
+  }
+
+  /** Throws TopicExistsError or TopicCollisionError (checked first, and by the unique index for races). */
   async create(spec: NewTopic): Promise<Topic> {
     if (!Number.isInteger(spec.partitions) || spec.partitions < 1) {
       throw new InvalidPartitionsError(`a topic needs at least one partition, got ${spec.partitions}`);
     }
-    const topic = await this.sql.begin(async (tx) => {
-      const [row] = await tx<TopicRow[]>`
-        insert into kafka.topics (topic_id, name, partitions, configs)
-        values (${randomUUID()}, ${spec.name}, ${spec.partitions}, ${tx.json(spec.configs ?? {})})
-        on conflict (name) do nothing
-        returning id, topic_id, name, partitions, configs`;
-      if (!row) throw new TopicExistsError(spec.name);
-      await tx`
-        insert into kafka.partitions (topic_id, partition)
-        select ${row.id}, p from generate_series(0, ${spec.partitions - 1}::int) p`;
-      await tx`select pg_notify(${TOPICS_CHANNEL}, ${spec.name})`;
-      return toTopic(row);
-    });
+    let topic: Topic;
+    try {
+      topic = await this.sql.begin(async (tx) => {
+        const [row] = await tx<TopicRow[]>`
+          insert into kafka.topics (topic_id, name, partitions, configs)
+          select ${randomUUID()}, ${spec.name}, ${spec.partitions}, ${tx.json(spec.configs ?? {})}
+          where not exists (select 1 from kafka.topics where replace(name, '.', '_') = replace(${spec.name}, '.', '_') and name <> ${spec.name})
+          on conflict (name) do nothing
+          returning id, topic_id, name, partitions, configs`;
+        if (!row) throw await this.refusal(spec.name, tx);
+        await tx`
+          insert into kafka.partitions (topic_id, partition)
+          select ${row.id}, p from generate_series(0, ${spec.partitions - 1}::int) p`;
+        await tx`select pg_notify(${TOPICS_CHANNEL}, ${spec.name})`;
+        return toTopic(row);
+      });
+    } catch (err) {
+      // A colliding (or the same) name created concurrently: the unique index on the normalised name caught it.
+      if ((err as { constraint_name?: string }).constraint_name === 'topics_name_collision') throw await this.refusal(spec.name, this.sql);
+      throw err;
+    }
     this.remember(topic);
     return topic;
+  }
+
+  /** Why `name` could not be inserted: it exists, or it collides with an existing topic. */
+  private async refusal(name: string, sql: Sql | TransactionSql): Promise<Error> {
+    const [row] = await sql<{ name: string }[]>`
+      select name from kafka.topics where replace(name, '.', '_') = replace(${name}, '.', '_')
+      order by name = ${name} desc, name limit 1`;
+    return row && row.name !== name ? new TopicCollisionError(name, row.name) : new TopicExistsError(name);
   }
 
   /** Removes the topic, its partitions and its records in one transaction; null when there is no such topic. */

@@ -189,6 +189,45 @@ test('CreateTopics: invalid names, existing topics and names given twice', async
   assert.equal(v2.topics?.[0].errorCode, ErrorCode.TOPIC_ALREADY_EXISTS);
 });
 
+test('CreateTopics: a name colliding with an existing one once . and _ are equated is INVALID_TOPIC_EXCEPTION', async () => {
+  await tb.store.createTopic({ name: 'col.lide', partitions: 1 });
+  for (const v of [2, 7]) {
+    for (const validateOnly of [false, true]) {
+      const res = await create(v, [topic('col_lide'), topic('col.lide'), topic('col_lide_not')], validateOnly);
+      assert.deepEqual(res.topics?.map((t) => [t.name, t.errorCode, t.errorMessage]), [
+        ['col_lide', ErrorCode.INVALID_TOPIC_EXCEPTION, "Topic 'col_lide' collides with existing topic: col.lide"],
+        ['col.lide', ErrorCode.TOPIC_ALREADY_EXISTS, "Topic 'col.lide' already exists."],
+        ['col_lide_not', ErrorCode.NONE, null],
+      ], `v${v} validateOnly ${validateOnly}`);
+      if (!validateOnly) await tb.store.deleteTopic('col_lide_not');
+    }
+  }
+  assert.equal(await stored('col_lide'), undefined);
+  // The store refuses it too, whoever asks (the unique index on the normalised name holds across brokers).
+  await assert.rejects(tb.store.createTopic({ name: 'col_lide', partitions: 1 }), /Topic 'col_lide' collides with existing topic: col.lide/);
+});
+
+test('CreateTopics: clients racing to create colliding names: one wins, the others get INVALID_TOPIC_EXCEPTION', async () => {
+  const names = ['race.a.b', 'race_a.b', 'race.a_b', 'race_a_b', 'race.a.b', 'race_a_b'];
+  const clients = await Promise.all(names.map(() => RawClient.connect(tb.port)));
+  try {
+    const answers = await Promise.all(clients.map((c, i) => c.request<Res>(createTopics, 7, { topics: [topic(names[i])], timeoutMs: 5000 })));
+    const results = answers.map((a) => a.topics?.[0]);
+    const winners = results.filter((r) => r?.errorCode === 0);
+    assert.equal(winners.length, 1, JSON.stringify(results));
+    const winner = winners[0]?.name as string;
+    for (const r of results) {
+      if (r === winners[0]) continue;
+      if (r?.name === winner) assert.equal(r?.errorCode, ErrorCode.TOPIC_ALREADY_EXISTS);
+      else assert.deepEqual([r?.errorCode, r?.errorMessage], [ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${r?.name}' collides with existing topic: ${winner}`]);
+    }
+    const [{ n }] = await tb.store.sql<{ n: number }[]>`select count(*)::int as n from kafka.topics where replace(name, '.', '_') = 'race_a_b'`;
+    assert.equal(n, 1);
+  } finally {
+    for (const c of clients) c.close();
+  }
+});
+
 test('CreateTopics: validateOnly checks everything, answers as if, and creates nothing', async () => {
   const res = await create(7, [
     topic('vo-ok', { numPartitions: 5, configs: [{ name: 'compression.type', value: 'zstd' }] }),

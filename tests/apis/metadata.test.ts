@@ -162,6 +162,17 @@ describe('auto-creation, broker setting on', () => {
     }
   });
 
+  test('a name colliding with an existing one once . and _ are equated gets INVALID_TOPIC_EXCEPTION, uncreated', async () => {
+    await tb.store.createTopic({ name: 'meta.col_lide', partitions: 1 });
+    const res = await ask(12, { topics: named('meta_col_lide', 'meta.col.lide', 'meta.col_lide'), allowAutoTopicCreation: true });
+    assert.deepEqual(res.topics?.map((t) => [t.name, t.errorCode]), [
+      ['meta_col_lide', ErrorCode.INVALID_TOPIC_EXCEPTION],
+      ['meta.col.lide', ErrorCode.INVALID_TOPIC_EXCEPTION],
+      ['meta.col_lide', ErrorCode.NONE],
+    ]);
+    assert.equal((await tb.store.getTopics(['meta_col_lide', 'meta.col.lide'])).size, 0);
+  });
+
   test('invalid names get INVALID_TOPIC_EXCEPTION and are never created', async () => {
     const bad = ['', '.', '..', 'has space', 'ü', 'a/b', 'x'.repeat(250)];
     const res = await ask(12, { topics: named(...bad, 'x'.repeat(249)) });
