@@ -55,7 +55,8 @@ test('read respects fromOffset, toOffset and maxBytes, and returns at least one 
   const { stores: [store] } = await openStores();
   const topic = await store.createTopic({ name: 'reads', partitions: 1 });
   const big = (i: number) => record('x'.repeat(99) + String(i % 10)); // 100 bytes each
-  await store.append([part(topic, 0, [batch(Array.from({ length: 50 }, (_, i) => big(i)))])]);
+  // Batches of one record: maxBytes may stop the read after any of them.
+  await store.append([part(topic, 0, Array.from({ length: 50 }, (_, i) => batch([big(i)])))]);
 
   const from10 = await store.read(topic, 0, { fromOffset: 10, maxBytes: 1 << 20 });
   assert.deepEqual(from10.map((r) => r.offset), Array.from({ length: 40 }, (_, i) => 10 + i));
@@ -75,6 +76,21 @@ test('read respects fromOffset, toOffset and maxBytes, and returns at least one 
 
   // Many small reads in a row (the read path must not leave connections stuck).
   for (let i = 0; i < 60; i++) assert.equal((await store.read(topic, 0, { fromOffset: i % 50, maxBytes: 150 }))[0].offset, i % 50);
+});
+
+test('read never stops inside a batch: the rest of the last record\'s batch comes too, and rows know their batch', async () => {
+  const { stores: [store] } = await openStores();
+  const topic = await store.createTopic({ name: 'whole-batches', partitions: 1 });
+  const big = (i: number) => record('x'.repeat(99) + String(i % 10));
+  for (const n of [3, 40, 2]) await store.append([part(topic, 0, [batch(Array.from({ length: n }, (_, i) => big(i)))])]);
+  const batchOf = (r: { offset: number; offsetDelta: number; lastOffsetDelta: number }) => [r.offset - r.offsetDelta, r.lastOffsetDelta];
+  assert.deepEqual((await store.read(topic, 0, { fromOffset: 0, maxBytes: 1 })).map((r) => r.offset), [0, 1, 2]);
+  assert.deepEqual((await store.read(topic, 0, { fromOffset: 1, maxBytes: 1 })).map((r) => r.offset), [1, 2], 'from inside a batch: to its end');
+  const forty = await store.read(topic, 0, { fromOffset: 3, maxBytes: 150 });
+  assert.deepEqual(forty.map((r) => r.offset), Array.from({ length: 40 }, (_, i) => 3 + i), 'past the row estimate: the rest is read');
+  assert.deepEqual([...new Set(forty.map((r) => JSON.stringify(batchOf(r))))], ['[3,39]']);
+  assert.deepEqual((await store.read(topic, 0, { fromOffset: 3, maxBytes: 150, toOffset: 10 })).map((r) => r.offset), [3, 4, 5, 6, 7, 8, 9], 'toOffset still bounds');
+  assert.deepEqual((await store.read(topic, 0, { fromOffset: 43, maxBytes: 1 })).map(batchOf), [[43, 1], [43, 1]]);
 });
 
 for (const [path, filler] of [['one statement', 0], ['COPY', SMALL_APPEND_RECORDS]] as const) {
@@ -223,12 +239,14 @@ test(`an append the server rejects fails and rolls back instead of hanging (${pa
 test('a large read is split into two offset ranges read at once, returned in order with nothing skipped', async () => {
   const { stores: [store] } = await openStores();
   const topic = await store.createTopic({ name: 'split-read', partitions: 1 });
-  await store.append([part(topic, 0, [batch(values(3000))])]);
+  const all3000 = values(3000);
+  await store.append([part(topic, 0, Array.from({ length: 300 }, (_, i) => batch(all3000.slice(i * 10, i * 10 + 10))))]);
   // Gaps at the split point (a fresh store assumes 1 KiB records: 1 MiB asks for 1,025 rows, split at 513).
   await store.sql`delete from kafka.records where topic_id = ${topic.id} and partition = 0 and "offset" between 500 and 520`;
   const stored = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i).filter((o) => o < 500 || o > 520);
   const first = await store.read(topic, 0, { fromOffset: 0, maxBytes: 1 << 20 });
-  assert.deepEqual(first.map((r) => r.offset), stored(0, 1033), 'both halves, the gap at the split skipped, no row lost');
+  // 1,025 rows end at offset 1032; its batch (of ten records) ends at 1039.
+  assert.deepEqual(first.map((r) => r.offset), stored(0, 1040), 'both halves, the gap at the split skipped, no row lost, the last batch whole');
   // Now sized for small records: one read asks for everything; the end bound falls in the first half.
   const bounded = await store.read(topic, 0, { fromOffset: 10, maxBytes: 1 << 20, toOffset: 1500 });
   assert.deepEqual(bounded.map((r) => r.offset), stored(10, 1500));
