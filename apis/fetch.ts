@@ -1,5 +1,6 @@
 // Fetch (api key 1), versions 4-17: reads records from partition logs and sends them as magic-2 record batches
-// rebuilt from the stored records (runtime/batch-builder.ts), compressed per the topic's compression.type.
+// re-encoded from the stored records with the boundaries and producer fields the producer wrote, never split
+// (runtime/batch-builder.ts), compressed per the topic's compression.type.
 // Sessionless: the answer always carries session id 0, so clients keep sending full fetches; an incremental
 // fetch (epoch > 0) gets FETCH_SESSION_ID_NOT_FOUND. Size limits follow KIP-74: partitions are served in request
 // order within maxBytes and each within its partitionMaxBytes, except that the first partition with data
