@@ -206,7 +206,8 @@ export async function readRecords(
     while (kept < records.length && records[kept].offset <= batchEnd) bytes += recordSize(records[kept++]);
     const lastRead = records[records.length - 1].offset;
     if (kept === records.length && cut && lastRead < batchEnd) {
-      const rest = parseStoredRecords(await copyOut(sql, statement(lastRead + 1, Math.min(batchEnd + 1, to ?? Infinity), MAX_READ_ROWS)));
+      // No row cap here: the batch is bounded by max.message.bytes, and a batch cut short would be skipped by clients.
+      const rest = parseStoredRecords(await copyOut(sql, statement(lastRead + 1, Math.min(batchEnd + 1, to ?? Infinity), batchEnd - lastRead)));
       for (const r of rest) {
         records.push(r);
         bytes += recordSize(r);

@@ -58,6 +58,8 @@ test('compaction: each key keeps its latest record; offsets, log start and high 
   const fetched = await fetchOne(client, 12, topic, 0, 0);
   assert.deepEqual(flatten(fetched.batches).map((r) => `${r.offset}:${r.key}=${r.value}`), ['3:c=c1', '4:b=b2', '5:a=a3']);
   assert.equal(fetched.partition.highWatermark, 6);
+  // The survivors go out in the batch they were written in: its base offset and last offset delta, as in Kafka.
+  assert.deepEqual(fetched.batches.map((b) => [b.baseOffset, b.lastOffsetDelta, b.recordCount]), [[0, 5, 3]]);
 
   // The next pass compacts what is new against what is kept.
   await produce(topic, [kv('c', 'c2'), kv('d', 'd1')]);
