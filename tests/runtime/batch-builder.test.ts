@@ -95,3 +95,35 @@ test('buildBatches: stays within the budget, except the first batch when minOneB
   assert.equal(cut.nextOffset, cut.batches.flatMap((b) => readBatches(b)).reduce((n, b) => n + b.recordCount, 0));
   assert.deepEqual(buildBatches([], producerCodec, 2000, true), { batches: [], bytes: 0, nextOffset: 0 });
 });
+
+test('buildBatches: rows that know their batch go out as that batch, whole, holes and all', () => {
+  // A batch [20, 24] of producer 9 whose base sequence wrapped (0x7ffffffe, 0x7fffffff, 0, 1, 2); offsets 21 and 24
+  // are gone (compaction). Then a batch [25, 26] with no producer, then a marker.
+  const known = (offset: number, base: number, last: number, o: Partial<StoredRecord> = {}) =>
+    rec(offset, { offsetDelta: offset - base, lastOffsetDelta: last, ...o });
+  const seq = (offset: number) => [0x7ffffffe, 0x7fffffff, 0, 1, 2][offset - 20];
+  const records = [
+    known(22, 20, 4, { producerId: 9, producerEpoch: 1, sequence: seq(22) }),
+    known(23, 20, 4, { producerId: 9, producerEpoch: 1, sequence: seq(23) }),
+    known(25, 25, 1),
+    known(26, 25, 1),
+    known(27, 27, 0, { producerId: 9, producerEpoch: 1, attributes: 0x30 }),
+  ];
+  const header = (b: ReturnType<typeof readBatches>[number]) =>
+    [b.baseOffset, b.lastOffsetDelta, b.recordCount, b.producerId, b.baseSequence, b.attributes & 0x30, b.records.map((r) => r.offsetDelta)];
+  const all = buildBatches(records, producerCodec, 1 << 20, true);
+  assert.deepEqual(all.batches.flatMap((b) => readBatches(b)).map(header), [
+    [20, 4, 2, 9, 0x7ffffffe, 0, [2, 3]],
+    [25, 1, 2, -1, -1, 0, [0, 1]],
+    [27, 0, 1, 9, -1, 0x30, [0]],
+  ]);
+  assert.equal(all.nextOffset, 28);
+  // A budget smaller than any batch: the first whole when minOneBatch, never a part of one.
+  const one = buildBatches(records, producerCodec, 1, true);
+  assert.deepEqual(one.batches.flatMap((b) => readBatches(b)).map((b) => [b.baseOffset, b.recordCount]), [[20, 2]]);
+  assert.equal(one.nextOffset, 24);
+  assert.equal(buildBatches(records, producerCodec, 1, false).batches.length, 0);
+  // Rows that know their batch never merge with old rows beside them.
+  const mixed = buildBatches([rec(24), known(25, 25, 1), known(26, 25, 1), rec(27)], producerCodec, 1 << 20, true);
+  assert.deepEqual(mixed.batches.flatMap((b) => readBatches(b)).map((b) => [b.baseOffset, b.recordCount]), [[24, 1], [25, 2], [27, 1]]);
+});
