@@ -1,6 +1,7 @@
 // CreateTopics conformance: codec round trip of every version; creation at the lowest and highest versions with
 // the store agreeing; v5+ answers (counts and configs with their sources) and v7 topic ids; every refusal
-// (invalid partitions, replication factor, assignments, configs, names, existing and duplicate topics);
+// (invalid partitions, replication factor, assignments, configs, names, existing and duplicate topics, names
+// colliding once '.' and '_' are equated, also when racing);
 // validateOnly; racing creations; and kafkajs's admin.createTopics.
 
 import { after, before, test } from 'node:test';

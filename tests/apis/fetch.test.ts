@@ -1,7 +1,8 @@
 // Fetch conformance: codec round trip of every version; every version 4-17 reads back what was produced (by name
 // below v13, by topic id from v13) with offsets, isolation fields and session id 0; topic compression.type;
-// batches rebuilt per producer run; unknown topics, partitions and topic ids; OFFSET_OUT_OF_RANGE; size limits
-// and KIP-74; long poll woken by a produce on another connection, ended by maxWaitMs, and by broker shutdown.
+// batches as produced (old rows regrouped per producer run), never split by a tiny maxBytes (raw protocol and a
+// kafkajs consumer), holes left by compaction; unknown topics, partitions and topic ids; OFFSET_OUT_OF_RANGE; size
+// limits and KIP-74; long poll woken by a produce on another connection, ended by maxWaitMs, and by broker shutdown.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,6 +1,6 @@
 // Metadata conformance: codec round trip of every version; the broker, cluster and controller fields by version;
 // all/none/some topics by version; partitions led by this broker; topic ids and lookups by id (v10+); authorized
-// operations (v8+); auto-creation on and off (broker setting and allowAutoTopicCreation), invalid names, many
+// operations (v8+); auto-creation on and off (broker setting and allowAutoTopicCreation), invalid and colliding names, many
 // clients auto-creating one topic at once; kafkajs's admin view agreeing with the store; several brokers on one
 // database listing each other (and dropping one that stopped), each leading the partitions it answers for.
 

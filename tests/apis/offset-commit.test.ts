@@ -1,6 +1,6 @@
 // OffsetCommit conformance: codec round trip of every version; commits at every version come back through
 // OffsetFetch with their metadata and leader epoch; generation fencing for group members; unknown and deleted
-// topics or partitions; OFFSET_METADATA_TOO_LARGE over 4096 characters; GROUP_ID_NOT_FOUND (v9) and
+// topics or partitions (also a delete racing the commit); a partition named twice (last wins); OFFSET_METADATA_TOO_LARGE over 4096 characters; GROUP_ID_NOT_FOUND (v9) and
 // ILLEGAL_GENERATION (v8) for a generation given to a group that does not exist; offsets and group state survive
 // a broker restart; offsets.retention.minutes for empty groups and simple consumers.
 

@@ -1,6 +1,7 @@
 // Produce conformance: codec round trip of every version; appends at every version 3-11 with every codec,
 // read back with Fetch; v0-2 refused per partition; acks 0 (no answer, data lands, connection goes on) and bad
-// acks; CRC, truncation, old magic, max.message.bytes, zstd before v7, keyless records on compacted topics;
+// acks; CRC, truncation, old magic, max.message.bytes, zstd before v7, keyless records on compacted topics
+// (Kafka's record errors and message; kcat sees the error);
 // unknown topics and partitions (never auto-created); LogAppendTime; several partitions in one request.
 
 import { after, before, test } from 'node:test';

@@ -1,7 +1,7 @@
 // TxnOffsetCommit conformance: codec round trip of every version; offsets committed in a transaction stay invisible
 // to OffsetFetch until it commits, and are dropped when it aborts; the group must have been added (AddOffsetsToTxn,
 // else INVALID_TXN_STATE); another producer id INVALID_PRODUCER_ID_MAPPING, another epoch INVALID_PRODUCER_EPOCH;
-// unknown partitions and oversized metadata per partition; v3 member checks (UNKNOWN_MEMBER_ID,
+// unknown partitions, a topic delete racing the commit, a partition named twice, oversized metadata per partition; v3 member checks (UNKNOWN_MEMBER_ID,
 // ILLEGAL_GENERATION) against a real group member; the group of a committed transaction survives a restart.
 
 import { after, before, test } from 'node:test';

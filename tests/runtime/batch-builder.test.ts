@@ -1,6 +1,7 @@
-// Batch builder: StoredRecords become magic-2 batches grouped per producer run (contiguous offsets and
-// sequences, same producer and attributes), with the chosen codec, within a byte budget (KIP-74's first batch
-// excepted), and read back to the same records.
+// Batch builder: StoredRecords become magic-2 batches: rows that know their batch as that batch, whole (holes
+// kept, sequences unwrapped); older rows grouped per producer run (contiguous offsets and sequences, same producer
+// and attributes); with the chosen codec, within a byte budget (KIP-74's first batch excepted), and read back to
+// the same records.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
