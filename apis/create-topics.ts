@@ -4,10 +4,10 @@
 // (quota errors); v7 answers the topic id.
 // Checks, in Kafka's order: duplicate names in one request (INVALID_REQUEST, one result per name), invalid names
 // (INVALID_TOPIC_EXCEPTION), existing topics (TOPIC_ALREADY_EXISTS), names colliding with an existing topic's once
-// '.' and '_' are equated (INVALID_TOPIC_EXCEPTION, "Topic 'a_b' collides with existing topic: a.b"), configs (INVALID_CONFIG with
-// validateTopicConfigs' message), then either manual assignments (numPartitions and replicationFactor must be -1,
-// else INVALID_REQUEST; partitions 0..n-1, each listing only this broker, else INVALID_REPLICA_ASSIGNMENT; they
-// define the partition count) or replicationFactor 0 or < -1 (INVALID_REPLICATION_FACTOR) and numPartitions 0 or
+// '.' and '_' are equated (INVALID_TOPIC_EXCEPTION, "Topic 'a_b' collides with existing topic: a.b"), configs
+// (INVALID_CONFIG with validateTopicConfigs' message), then either manual assignments (numPartitions and
+// replicationFactor must be -1, else INVALID_REQUEST; partitions 0..n-1, each listing only this broker, else
+// INVALID_REPLICA_ASSIGNMENT; they define the partition count) or replicationFactor 0 or < -1 (INVALID_REPLICATION_FACTOR) and numPartitions 0 or
 // < -1 (INVALID_PARTITIONS); numPartitions -1 takes num.partitions. More than 100000 partitions: INVALID_PARTITIONS.
 // Replication: PostgreSQL holds the data, so there is nothing to replicate. Any replicationFactor >= 1 (or -1)
 // is accepted and the topic is reported with one replica, this broker; the factor asked for is not stored and

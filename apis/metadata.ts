@@ -8,7 +8,8 @@
 // v9 is flexible, v10 topic ids (topics may be asked for by id with a null name), v12 nullable topic names.
 // Unknown topics are created on the spot (auto.create.topics.enable and allowAutoTopicCreation) and answered
 // ready, without Kafka's LEADER_NOT_AVAILABLE round; invalid names, and names colliding with an existing topic's
-// once '.' and '_' are equated, get INVALID_TOPIC_EXCEPTION and are never created. Unknown ids get UNKNOWN_TOPIC_ID. (Kafka itself accepts ids only from v12; we take them from v10.)
+// once '.' and '_' are equated, get INVALID_TOPIC_EXCEPTION and are never created. Unknown ids get
+// UNKNOWN_TOPIC_ID. (Kafka itself accepts ids only from v12; we take them from v10.)
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
