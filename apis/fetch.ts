@@ -5,7 +5,8 @@
 // fetch (epoch > 0) gets FETCH_SESSION_ID_NOT_FOUND. Size limits follow KIP-74: partitions are served in request
 // order within maxBytes and each within its partitionMaxBytes, except that the first partition with data
 // always gets one whole batch. With fewer than minBytes available and maxWaitMs > 0 the request waits (without
-// polling) for an append to any of its partitions, the end of the wait, or broker shutdown, then reads again.
+// polling) for an append to any of its partitions, the end of the wait, broker shutdown, or the connection's
+// close (ctx.signal), then reads again.
 // v4 adds the isolation level, last stable offset and aborted transactions; v5 the log start offset; v7 fetch
 // sessions (declined here) and forgotten topics (ignored); v9 currentLeaderEpoch (ignored: one leader, epoch 0);
 // v10 allows zstd (below v10, batches the topic would send zstd-compressed go out uncompressed instead);
@@ -266,8 +267,9 @@ export async function handle(request: FetchRequest, ctx: RequestContext): Promis
     if (failedUpFront || result.failed || targets.length === 0 || result.bytes >= request.minBytes || waitMs <= 0 || ctx.broker.isClosing) {
       return response;
     }
-    const outcome = await appendWaiters(ctx.broker).wait(result.watched, waitMs);
-    // Nothing changed on a timeout or at shutdown (an append would have woken us): the last read stands.
+    const outcome = await appendWaiters(ctx.broker).wait(result.watched, waitMs, ctx.signal);
+    // Nothing changed on a timeout or at shutdown (an append would have woken us): the last read stands. When the
+    // connection closed, nobody reads the answer.
     if (outcome !== 'appended') return response;
   }
 }

@@ -3,7 +3,8 @@
 // LISTEN/NOTIFY); nothing polls. It also remembers the last high watermark notified per partition, so a fetch
 // whose read raced with an append (read saw HW 9, the append of offset 9 committed before the fetch
 // registered) is woken at once instead of sleeping through its wait. Fetch also reports the high watermarks it
-// reads (observe), so the next fetch of a partition known to have data can read it speculatively.
+// reads (observe), so the next fetch of a partition known to have data can read it speculatively. A wait also
+// ends when its signal aborts (the connection closed), so a long poll of a vanished client holds nothing.
 
 import type { BrokerServices, Service } from './context.ts';
 
@@ -18,7 +19,7 @@ export interface WatchedPartition {
 }
 
 /** Why a wait ended. */
-export type WaitOutcome = 'appended' | 'timeout' | 'closing';
+export type WaitOutcome = 'appended' | 'timeout' | 'closing' | 'aborted';
 
 interface Waiter {
   wake(outcome: WaitOutcome): void;
@@ -69,12 +70,18 @@ export class AppendWaiters implements Service {
     for (const w of [...set]) w.wake('appended');
   }
 
+  /** Number of partitions with a waiter right now (for tests). */
+  get watchedPartitions(): number {
+    return this.#waiters.size;
+  }
+
   /**
    * Resolves when any of `partitions` gets data beyond the high watermark given for it, after `timeoutMs`,
-   * or when the broker starts closing, whichever comes first.
+   * when the broker starts closing, or when `signal` aborts, whichever comes first.
    */
-  wait(partitions: readonly WatchedPartition[], timeoutMs: number): Promise<WaitOutcome> {
+  wait(partitions: readonly WatchedPartition[], timeoutMs: number, signal?: AbortSignal): Promise<WaitOutcome> {
     if (this.#closed || this.#broker.isClosing) return Promise.resolve('closing');
+    if (signal?.aborted) return Promise.resolve('aborted');
     for (const p of partitions) {
       const known = this.#latest.get(key(p.topicId, p.partition));
       if (known !== undefined && known > p.highWatermark) return Promise.resolve('appended');
@@ -83,11 +90,13 @@ export class AppendWaiters implements Service {
     return new Promise<WaitOutcome>((resolve) => {
       const keys = [...new Set(partitions.map((p) => key(p.topicId, p.partition)))];
       let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => waiter.wake('aborted');
       const waiter: Waiter = {
         wake: (outcome) => {
           if (timer === undefined) return; // already woken
           clearTimeout(timer);
           timer = undefined;
+          signal?.removeEventListener('abort', onAbort);
           this.#all.delete(waiter);
           for (const k of keys) {
             const set = this.#waiters.get(k);
@@ -99,6 +108,7 @@ export class AppendWaiters implements Service {
         },
       };
       timer = setTimeout(() => waiter.wake('timeout'), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.#all.add(waiter);
       for (const k of keys) {
         let set = this.#waiters.get(k);

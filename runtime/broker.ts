@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { loadRegistry, type Registry } from './registry.ts';
-import { Connection } from './connection.ts';
+import { Connection, connectionsShared } from './connection.ts';
 import type { BrokerInfo, BrokerServices, ClusterView, Service } from './context.ts';
 import { BrokerRegistry, type BrokerRegistryOptions } from './broker-registry.ts';
 import type { Store } from '../store/index.ts';
@@ -75,6 +75,16 @@ export class Broker implements BrokerServices {
 
   get isClosing(): boolean {
     return this.#isClosing;
+  }
+
+  /** Connections open right now (for tests). */
+  get openConnections(): number {
+    return this.#connections.size;
+  }
+
+  /** Requests read and not yet finished, closed connections' included (for tests). */
+  get requestsInFlight(): number {
+    return connectionsShared(this).requestsInFlight;
   }
 
   /** The port actually bound (useful with port 0). */

@@ -1,8 +1,11 @@
 // One client connection: splits the byte stream into size-prefixed frames, decodes each request with its
 // API module, runs handlers (reads concurrently; pipelined ones, i.e. Produce, start in arrival order and overlap
 // once queued; everything else one at a time in arrival order) and writes
-// responses strictly in request order. Bad input closes this connection only, with a log line. Counts requests,
-// their durations and errors, and closed connections by reason, into the broker's metrics.
+// responses strictly in request order. Bad input closes this connection only, with a rate-limited WARN line
+// (runtime/log.ts RateLimitedWarn): ERROR is kept for the broker's own faults (a handler that throws). Closing
+// releases everything the connection held: its AbortSignal (ctx.signal) ends parked waits such as Fetch long
+// polls at once, and buffered bytes and finished answers are dropped. Counts requests, their durations and
+// errors, and closed connections by reason, into the broker's metrics.
 
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -17,12 +20,37 @@ import {
   writeResponseHeader,
 } from '../codec/headers.ts';
 import { isFlexible } from '../codec/api-codec.ts';
-import { noResponse, type BrokerServices, type RequestContext } from './context.ts';
+import { noResponse, type BrokerServices, type RequestContext, type Service } from './context.ts';
+import { RateLimitedWarn } from './log.ts';
 import type { ApiModule } from './registry.ts';
 import type { RequestSeries } from './metrics.ts';
 
 /** Most requests a connection may have in progress before we stop reading from it. */
 const MAX_IN_FLIGHT = 128;
+
+/** Closed connections (bad input, mostly) are logged at most this many times per interval, per broker. */
+const CLOSE_LOG_MAX_LINES = 20;
+const CLOSE_LOG_INTERVAL_MS = 10_000;
+
+/** What a broker's connections share: the rate-limited WARN for closing them, and their requests in flight. */
+export class ConnectionsShared implements Service {
+  readonly closeLog: RateLimitedWarn;
+  /** Requests read and not finished, over every connection, closed ones included (for tests). */
+  requestsInFlight = 0;
+
+  constructor(broker: BrokerServices) {
+    this.closeLog = new RateLimitedWarn(broker.log, CLOSE_LOG_MAX_LINES, CLOSE_LOG_INTERVAL_MS);
+  }
+
+  close(): void {
+    this.closeLog.close();
+  }
+}
+
+/** The broker's ConnectionsShared, created on first use. */
+export function connectionsShared(broker: BrokerServices): ConnectionsShared {
+  return broker.service('connections', (b) => new ConnectionsShared(b));
+}
 
 interface Slot {
   done: boolean;
@@ -42,6 +70,7 @@ export class Connection {
   readonly id = nextConnectionId++;
   readonly #socket: Socket;
   readonly #broker: BrokerServices;
+  readonly #shared: ConnectionsShared;
   readonly #remote: string;
   #chunks: Uint8Array[] = [];
   #buffered = 0;
@@ -53,6 +82,8 @@ export class Connection {
   #inFlight = 0;
   #closed = false;
   #paused = false;
+  /** Aborted when the connection closes: whatever a request of this connection waits for stops waiting. */
+  readonly #abort = new AbortController();
   /** Why the connection closed, for the metrics (null: the client closed it). */
   #closeReason: string | null = null;
   readonly closed: Promise<void>;
@@ -60,6 +91,7 @@ export class Connection {
   constructor(socket: Socket, broker: BrokerServices) {
     this.#socket = socket;
     this.#broker = broker;
+    this.#shared = connectionsShared(broker);
     this.#remote = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
@@ -70,7 +102,7 @@ export class Connection {
       broker.log.debug('connection error', { conn: this.id, remote: this.#remote, err: err.message });
     });
     socket.on('close', () => {
-      this.#closed = true;
+      this.#release();
       broker.metrics.connectionClosed(this.#closeReason ?? 'client');
     });
     socket.on('drain', () => this.#maybeResume());
@@ -91,10 +123,22 @@ export class Connection {
 
   destroy(reason: string, fields: Record<string, unknown> = {}): void {
     if (this.#closed) return;
-    this.#closed = true;
     this.#closeReason = reason;
-    this.#broker.log.warn(`closing connection: ${reason}`, { conn: this.id, remote: this.#remote, ...fields });
+    this.#release();
+    this.#shared.closeLog.warn(`closing connection: ${reason}`, { conn: this.id, remote: this.#remote, ...fields });
     this.#socket.destroy();
+  }
+
+  /**
+   * The connection is gone: parked requests stop waiting (the signal), and bytes not yet framed and answers not
+   * yet written are dropped. Requests still running finish on their own; their answers are not sent.
+   */
+  #release(): void {
+    this.#closed = true;
+    this.#abort.abort();
+    this.#chunks = [];
+    this.#buffered = 0;
+    for (const slot of this.#slots) slot.frame = null;
   }
 
   #onData(chunk: Uint8Array): void {
@@ -197,12 +241,14 @@ export class Connection {
       clientId,
       connectionId: this.id,
       remoteAddress: this.#remote,
+      signal: this.#abort.signal,
     };
     const stats = this.#broker.metrics.request(apiKey, supported ? apiVersion : -1, schema.name);
     stats.requests.inc();
     const slot: Slot = { done: false, frame: null, start: performance.now(), stats };
     this.#slots.push(slot);
     this.#inFlight++;
+    this.#shared.requestsInFlight++;
     const run = () => this.#run(mod, request, ctx, slot, supported ? apiVersion : 0);
     // #run never rejects: failures are answered or close the connection there.
     if (mod.concurrent) {
@@ -244,11 +290,17 @@ export class Connection {
       slot.stats.duration.observe((performance.now() - slot.start) / 1000);
       slot.done = true;
       this.#inFlight--;
+      this.#shared.requestsInFlight--;
       this.#flush();
     }
   }
 
   #flush(): void {
+    if (this.#closed) {
+      // Nothing more goes out: the slots of finished requests go at once, wherever they are in line.
+      this.#slots = this.#slots.filter((s) => !s.done);
+      return;
+    }
     while (this.#slots.length > 0 && this.#slots[0].done) {
       const slot = this.#slots.shift() as Slot;
       if (slot.frame && !this.#closed) this.#socket.write(slot.frame);

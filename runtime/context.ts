@@ -59,6 +59,8 @@ export interface RequestContext {
    * is queued), so the connection's next pipelined request may start. A no-op for every other module.
    */
   readonly queued: () => void;
+  /** Aborted when the request's connection closes: a handler that parks (a long poll) stops waiting on it. */
+  readonly signal: AbortSignal;
 }
 
 /** A handler returns this to send no response at all (Produce with acks=0). */

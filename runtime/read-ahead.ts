@@ -2,9 +2,11 @@
 // the consumer's next fetch will need is started at once, so PostgreSQL works while the answer travels and the
 // client processes it. Stored records below the high watermark never change (offsets are not reused; retention
 // and DeleteRecords only move the log start, which every fetch checks against fresh offsets first), so a read
-// made ahead is as good as one made later. Entries are taken once, expire after a few seconds, and their reads
-// together are capped in bytes.
+// made ahead is as good as one made later. Entries are taken once, expire after a few seconds (a timer drops
+// them even when no fetch comes any more, so a burst of load leaves nothing behind), and their reads together
+// are capped in bytes.
 
+import { clearTimeout, setTimeout } from 'node:timers';
 import type { BrokerServices, Service } from './context.ts';
 import type { StoredRecord, Topic } from '../store/types.ts';
 
@@ -28,6 +30,7 @@ export class ReadAhead implements Service {
   readonly #broker: BrokerServices;
   readonly #entries = new Map<string, Entry>();
   #pendingBytes = 0;
+  #expiry: NodeJS.Timeout | null = null;
 
   constructor(broker: BrokerServices) {
     this.#broker = broker;
@@ -52,6 +55,12 @@ export class ReadAhead implements Service {
     records.catch(() => {}); // the fetch that takes it sees the error; one that never comes does not care
     this.#entries.set(k, { records, maxBytes, startedAt: Date.now() });
     this.#pendingBytes += maxBytes;
+    this.#scheduleExpiry();
+  }
+
+  /** Reads started ahead and not yet taken (for tests). */
+  get pending(): number {
+    return this.#entries.size;
   }
 
   /** True when a read from this offset was started ahead and not yet taken (for tests). */
@@ -60,8 +69,21 @@ export class ReadAhead implements Service {
   }
 
   close(): void {
+    if (this.#expiry !== null) clearTimeout(this.#expiry);
+    this.#expiry = null;
     this.#entries.clear();
     this.#pendingBytes = 0;
+  }
+
+  /** Drops expired entries once the oldest may have expired, again while any are left. */
+  #scheduleExpiry(): void {
+    if (this.#expiry !== null || this.#entries.size === 0) return;
+    this.#expiry = setTimeout(() => {
+      this.#expiry = null;
+      this.#expire();
+      this.#scheduleExpiry();
+    }, TTL_MS + 100);
+    this.#expiry.unref(); // never keeps the process alive
   }
 
   #drop(k: string, entry: Entry): void {

@@ -100,9 +100,10 @@ async function main(): Promise<number> {
       });
       env.PGKAFKA_TEST_DATABASE_URL = pg.url;
     }
+    // globalThis.gc, so the memory tests (tests/runtime/connection-leak.test.ts) measure what is really retained.
     const args = isDeno
-      ? ['test', '-A', '--no-check', ...files]
-      : ['--import', './runtime/node/register.mjs', '--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files];
+      ? ['test', '-A', '--no-check', '--v8-flags=--expose-gc', ...files]
+      : ['--import', './runtime/node/register.mjs', '--expose-gc', '--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files];
     console.error(`test: ${files.length} file(s) on ${isDeno ? 'Deno' : 'Node'}`);
     return await run(execPath, args, env, RUN_TIMEOUT_MS);
   } finally {

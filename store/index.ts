@@ -208,6 +208,11 @@ export class Store {
     };
   }
 
+  /** Listeners subscribed with onAppend (for tests: a closed connection must leave none behind). */
+  get appendListenerCount(): number {
+    return this.listeners.size;
+  }
+
   private emit(topicId: number, partition: number, highWatermark: number): void {
     for (const listener of this.listeners) {
       try {

@@ -168,7 +168,7 @@ test('OffsetCommit: a generation for a group that does not exist', async () => {
 });
 
 function fakeContext(t: TestBroker): RequestContext {
-  return { broker: t.broker, apiKey: 0, apiVersion: 0, correlationId: 0, clientId: null, connectionId: 0, remoteAddress: '', queued: () => {} };
+  return { broker: t.broker, apiKey: 0, apiVersion: 0, correlationId: 0, clientId: null, connectionId: 0, remoteAddress: '', queued: () => {}, signal: new AbortController().signal };
 }
 
 test('OffsetCommit: offsets.retention.minutes expires an empty group\'s offsets, then the group', async () => {
