@@ -7,6 +7,7 @@
 // polls at once, and buffered bytes and finished answers are dropped. Counts requests, their durations and
 // errors, and closed connections by reason, into the broker's metrics.
 
+import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Reader, DecodeError } from '../codec/reader.ts';
@@ -92,6 +93,8 @@ export class Connection {
     this.#socket = socket;
     this.#broker = broker;
     this.#shared = connectionsShared(broker);
+    // Every parked request listens on the signal; up to MAX_IN_FLIGHT of them is no leak, so no warning about it.
+    setMaxListeners(MAX_IN_FLIGHT + 1, this.#abort.signal);
     this.#remote = `${socket.remoteAddress}:${socket.remotePort}`;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);

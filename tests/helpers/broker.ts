@@ -1,5 +1,5 @@
 // Starts a broker for a test file: a fresh database on the test PostgreSQL, the store, and the broker on a
-// free port of 127.0.0.1. Everything is torn down by stop().
+// free port of 127.0.0.1. Everything is torn down by stop(). Its log lines can be captured (onLog).
 
 import { loadConfig, type ConfigInput, type Config } from '../../runtime/config.ts';
 import { createLogger, type LogLevel } from '../../runtime/log.ts';
@@ -29,6 +29,8 @@ export interface TestBrokerOptions {
   brokerRegistry?: BrokerOptions['brokerRegistry'];
   /** The APIs to serve instead of every module in apis/. */
   registry?: BrokerOptions['registry'];
+  /** Also hands every line the broker logs (at the configured level) to this function, e.g. to look for ERROR lines. */
+  onLog?: (line: string) => void;
 }
 
 export async function startTestBroker(overrides: ConfigInput = {}, options: TestBrokerOptions = {}): Promise<TestBroker> {
@@ -42,7 +44,13 @@ export async function startTestBroker(overrides: ConfigInput = {}, options: Test
     logLevel: (process.env.PGKAFKA_TEST_LOG_LEVEL as LogLevel | undefined) ?? 'warn',
     ...overrides,
   });
-  const log = createLogger(config.logLevel);
+  const onLog = options.onLog;
+  const log = onLog
+    ? createLogger(config.logLevel, (line) => {
+      onLog(line);
+      process.stderr.write(line + '\n');
+    })
+    : createLogger(config.logLevel);
   const store = await openStore(databaseUrl);
   let broker: Broker;
   try {
