@@ -282,6 +282,7 @@ export class Connection {
       slot.stats.errors.inc();
       this.#broker.log.error('request failed', {
         conn: this.id,
+        remote: this.#remote,
         api: mod.schema.name,
         apiKey: ctx.apiKey,
         apiVersion: ctx.apiVersion,
