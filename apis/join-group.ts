@@ -98,7 +98,7 @@ export async function handle(request: JoinGroupRequest, ctx: RequestContext): Pr
     clientHost: clientHost(ctx.remoteAddress),
     requireKnownMemberId: v >= 4,
     supportSkippingAssignment: v >= 9,
-  });
+  }, ctx.signal);
   return {
     throttleTimeMs: 0,
     errorCode: result.errorCode,

@@ -71,7 +71,7 @@ export async function handle(request: SyncGroupRequest, ctx: RequestContext): Pr
     protocolType: v >= 5 ? request.protocolType : null,
     protocolName: v >= 5 ? request.protocolName : null,
     assignments: request.assignments.map((a) => ({ memberId: a.memberId, assignment: (a.assignment ?? new Uint8Array(0)).slice() })),
-  });
+  }, ctx.signal);
   return {
     throttleTimeMs: 0,
     errorCode: result.errorCode,

@@ -19,6 +19,7 @@ import { joinGroup, type JoinRequest } from './join.ts';
 import { heartbeat, leaveGroup, syncGroup, type LeavingMember, type SyncRequest } from './membership.ts';
 import { purgeExpiredOffsets } from './offsets.ts';
 import { slotFor } from './slot.ts';
+import { abortable } from '../abortable.ts';
 import { loadConsumerGroups, saveConsumerGroup } from '../../store/consumer-groups.ts';
 import { ConsumerGroup, MemberState } from './consumer-group.ts';
 import type { ConsumerEnv } from './consumer-env.ts';
@@ -219,7 +220,8 @@ export class GroupCoordinator implements Service {
 
   // Classic protocol entry points
 
-  async join(groupId: string, req: JoinRequest): Promise<JoinResult> {
+  /** `signal`: the request's connection closed; the answer is not awaited any more (runtime/abortable.ts). */
+  async join(groupId: string, req: JoinRequest, signal?: AbortSignal): Promise<JoinResult> {
     if (groupId === '') return joinError(req.memberId, ErrorCode.INVALID_GROUP_ID);
     const fence = await this.resolve(groupId);
     if (typeof fence === 'number') return joinError(req.memberId, fence);
@@ -246,19 +248,21 @@ export class GroupCoordinator implements Service {
       created = true;
     }
     const g = group;
-    const result = new Promise<JoinResult>((resolve) => joinGroup(this.env, g, req, resolve));
+    // The member stays in the group if its connection closes (as in Kafka), but its answer is no longer awaited.
+    const result = abortable<JoinResult>(signal, (resolve) => joinGroup(this.env, g, req, resolve), () => joinError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
     // A group created by a join that left nothing behind (bad protocol) is not kept.
     if (created && g.is(GroupState.Empty) && g.members.size === 0 && g.pendingMembers.size === 0) this.groups.delete(groupId);
     return result;
   }
 
-  async sync(groupId: string, req: SyncRequest): Promise<SyncResult> {
+  /** `signal`: the request's connection closed; the answer is not awaited any more (runtime/abortable.ts). */
+  async sync(groupId: string, req: SyncRequest, signal?: AbortSignal): Promise<SyncResult> {
     if (groupId === '') return syncError(ErrorCode.INVALID_GROUP_ID);
     const fence = await this.resolve(groupId);
     if (typeof fence === 'number') return syncError(fence);
     const group = this.groups.get(groupId);
     if (!group) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
-    return new Promise<SyncResult>((resolve) => syncGroup(this.env, group, req, resolve));
+    return abortable<SyncResult>(signal, (resolve) => syncGroup(this.env, group, req, resolve), () => syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
   }
 
   async heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): Promise<number> {

@@ -2,7 +2,8 @@
 // near 2^31, min_bytes 1 on an empty partition) with more requests queued behind it (ApiVersions, Metadata, a
 // Produce to another topic, a second long poll), then close. Afterwards no waiter is parked, no request is in
 // flight, no connection is open, the store has no more append listeners than before, and the heap (after
-// globalThis.gc, which scripts/test.ts exposes) is back within 20% of its level before the load.
+// globalThis.gc, which scripts/test.ts exposes) is back within 20% of its level before the load. Likewise JoinGroup
+// requests parked in a rebalance that waits for a member who does not rejoin: closing their connections ends them.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,8 @@ import { readAhead } from '../../runtime/read-ahead.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { fetchRequest, makeBatch, sampleRecords } from '../helpers/data-path.ts';
+import { describe, joinRequest, soloMember } from '../helpers/groups.ts';
+import * as joinGroupApi from '../../apis/join-group.ts';
 import { sleep, until } from '../helpers/eventually.ts';
 
 const EMPTY = 'leak-empty';
@@ -127,5 +130,32 @@ test('500 closed connections with parked long polls and queued requests release 
     assert.equal(res.errorCode, 0);
   } finally {
     c.close();
+  }
+});
+
+test('JoinGroup requests parked in a rebalance end when their connections close; the members stay in the group', async () => {
+  const groupId = 'leak-group';
+  const stayer = await RawClient.connect(tb.port);
+  const joiners: RawClient[] = [];
+  try {
+    // A stable group whose one member will not rejoin soon: new members' joins wait for it (rebalance timeout 5 min).
+    await soloMember(stayer, { groupId, sessionTimeoutMs: 60_000, rebalanceTimeoutMs: 300_000, version: 3 });
+    const before = tb.broker.requestsInFlight;
+    for (let i = 0; i < 50; i++) {
+      const c = await RawClient.connect(tb.port);
+      c.write(c.encode(joinGroupApi, 3, joinRequest({ groupId, sessionTimeoutMs: 60_000, rebalanceTimeoutMs: 300_000 })));
+      joiners.push(c);
+    }
+    await until(() => tb.broker.requestsInFlight === before + 50, 30_000, `50 parked joins (${tb.broker.requestsInFlight - before} in flight)`);
+    await sleep(200);
+    assert.equal(tb.broker.requestsInFlight, before + 50, 'the joins stay parked while their connections are open');
+    for (const c of joiners) c.close();
+    await until(() => tb.broker.requestsInFlight === before, 30_000, `the parked joins to end (${tb.broker.requestsInFlight - before} left)`);
+    const group = await describe(stayer, groupId);
+    assert.equal(group.groupState, 'PreparingRebalance', 'the rebalance still waits for the member that did not rejoin');
+    assert.equal(group.members?.length, 51, 'the members whose connections closed are still in the group (as in Kafka)');
+  } finally {
+    for (const c of joiners) c.close();
+    stayer.close();
   }
 });
