@@ -4,6 +4,7 @@
 // flight, no connection is open, the store has no more append listeners than before, and the heap (after
 // globalThis.gc, which scripts/test.ts exposes) is back within 20% of its level before the load. Likewise JoinGroup
 // requests parked in a rebalance that waits for a member who does not rejoin: closing their connections ends them.
+// And a read started ahead for a consumer that never comes back is dropped after its few seconds, by a timer.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +17,7 @@ import { appendWaiters } from '../../runtime/append-waiters.ts';
 import { readAhead } from '../../runtime/read-ahead.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
-import { fetchRequest, makeBatch, sampleRecords } from '../helpers/data-path.ts';
+import { fetchOne, fetchRequest, makeBatch, produceOne, sampleRecords } from '../helpers/data-path.ts';
 import { describe, joinRequest, soloMember } from '../helpers/groups.ts';
 import * as joinGroupApi from '../../apis/join-group.ts';
 import { sleep, until } from '../helpers/eventually.ts';
@@ -158,4 +159,18 @@ test('JoinGroup requests parked in a rebalance end when their connections close;
     for (const c of joiners) c.close();
     stayer.close();
   }
+});
+
+test('a read started ahead for a consumer that never fetches again is dropped after its time', async () => {
+  const t = await tb.store.createTopic({ name: 'leak-read-ahead', partitions: 1 });
+  const c = await RawClient.connect(tb.port);
+  try {
+    assert.equal((await produceOne(c, 9, t.name, 0, makeBatch(sampleRecords(200, 'ahead')))).errorCode, 0);
+    // A small partitionMaxBytes leaves records behind: the read the next fetch would need starts at once.
+    await fetchOne(c, 12, t, 0, 0, { partitionMaxBytes: 1024 });
+    assert.ok(readAhead(tb.broker).pending > 0, 'a read was started ahead');
+  } finally {
+    c.close();
+  }
+  await until(() => readAhead(tb.broker).pending === 0, 20_000, 'the unclaimed read-ahead entry to expire');
 });
