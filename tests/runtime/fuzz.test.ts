@@ -1,5 +1,5 @@
 // Fuzzing the request path: for every registered API and each of its versions, a valid request (the module's
-// own encoder over conformance sample values) is mutated — bits flipped, cut short, length fields enlarged, the
+// own encoder over conformance sample values, or over an empty body: every field its default) is mutated — bits flipped, cut short, length fields enlarged, the
 // frame size enlarged, bytes replaced or inserted at random — and sent from several connections at once. A fixed
 // seed makes every run send the same frames. Whatever the frames do to their own connections, the broker logs no
 // ERROR line (bad input is a WARN), a canary connection open the whole time is still answered and was never
@@ -121,6 +121,8 @@ interface Case {
   api: ApiModule;
   version: number;
   mutation: Mutation;
+  /** The request mutated: conformance sample values (arrays of two, non-default numbers) or every field's default. */
+  body: 'sample' | 'defaults';
   seed: number;
 }
 
@@ -132,7 +134,8 @@ function cases(): Case[] {
     const api = tb.broker.registry.get(schema.apiKey) as ApiModule;
     for (let v = schema.minVersion; v <= schema.maxVersion; v++) {
       for (let i = 0; i < MUTATIONS_PER_VERSION; i++) {
-        out.push({ api, version: v, mutation: MUTATIONS[(schema.apiKey + v + i) % MUTATIONS.length], seed: Math.floor(rnd() * 2 ** 32) });
+        const mutation = MUTATIONS[(schema.apiKey + v + i) % MUTATIONS.length];
+        out.push({ api, version: v, mutation, body: i % 2 === 0 ? 'sample' : 'defaults', seed: Math.floor(rnd() * 2 ** 32) });
       }
     }
   }
@@ -192,7 +195,8 @@ test('mutated requests of every API version: no ERROR line, the canary connectio
       const k = all[next++];
       c ??= await RawClient.connect(tb.port);
       const rnd = prng(k.seed);
-      const valid = c.encode(k.api, k.version, sampleStruct(k.api.schema.request, k.version, k.seed % 50), 1 + Math.floor(rnd() * 1e6));
+      const body = k.body === 'sample' ? sampleStruct(k.api.schema.request, k.version, k.seed % 50) : {};
+      const valid = c.encode(k.api, k.version, body, 1 + Math.floor(rnd() * 1e6));
       const outcome = await send(c, mutate(valid, k.mutation, rnd));
       tally[outcome]++;
       // A connection left waiting (half a frame, a long poll) or closed is replaced; an answered one goes on.
