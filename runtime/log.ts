@@ -72,6 +72,7 @@ export class RateLimitedWarn {
       this.#timer = setTimeout(() => {
         this.#timer = null;
         this.#summarize();
+        this.#windowStart = -Infinity; // the interval is over: the next line starts a new one
       }, Math.max(0, this.#windowStart + this.#intervalMs - now));
       this.#timer.unref(); // the summary must not keep the process alive
     }
