@@ -1,4 +1,4 @@
-// The broker registry as this broker sees it: registers the broker (its advertised endpoint) in PostgreSQL when it
+// The broker registry as this broker sees it: registers the broker (its advertised endpoint) in PostgreSQL before it
 // starts listening, heartbeats every few seconds, deregisters on a clean shutdown, and keeps the live brokers in
 // memory for Metadata and DescribeCluster. The list is re-read on every heartbeat and at once when another broker
 // registers or deregisters (NOTIFY); a broker that stops heartbeating (a crash) drops out once its last heartbeat
@@ -141,7 +141,8 @@ export class BrokerRegistry implements ClusterView {
       const rows = await liveBrokers(this.#sql, this.#options.staleMs);
       const selfId = this.#self().nodeId;
       this.#known = rows
-        .filter((r) => r.nodeId !== selfId)
+        // Port 0: registered, but not listening yet (it binds a port of the OS's choosing and then updates its row).
+        .filter((r) => r.nodeId !== selfId && r.port > 0)
         .map((r) => ({
           info: { nodeId: r.nodeId, host: r.host, port: r.port, rack: r.rack },
           liveUntil: sentAt - r.heartbeatAgeMs + this.#options.staleMs,
@@ -150,6 +151,12 @@ export class BrokerRegistry implements ClusterView {
     } catch (err) {
       if (!this.#closed) this.#log.warn('could not read the broker registry', { err: (err as Error).message });
     }
+  }
+
+  /** Writes this broker's advertised endpoint again (it was not known at registration) and tells the others. */
+  async updateEndpoint(): Promise<void> {
+    if (!this.#registered || this.#closed) return;
+    await registerBroker(this.#sql, this.#registration(), this.#options.staleMs);
   }
 
   /** Registers, waiting out a holder of our node id that does not heartbeat any more; throws if it does. */

@@ -1,5 +1,7 @@
 // The broker: a TCP listener whose connections dispatch to the API registry, plus the services handlers share.
-// listen() registers the broker in the shared registry (runtime/broker-registry.ts) once the port is bound.
+// listen() registers the broker in the shared registry (runtime/broker-registry.ts) before it binds the port: a
+// broker whose node id another live process holds never answers a client. It then starts the group coordinator,
+// which takes this broker's share of the coordinator slots.
 // Shutdown stops accepting, deregisters, lets in-flight requests finish, closes services and the store.
 // With httpPort set, listen() also serves the operations endpoint (runtime/http/: probes, metrics) until close().
 // listen() also starts log retention (runtime/retention.ts).
@@ -13,6 +15,7 @@ import type { BrokerInfo, BrokerServices, ClusterView, Service } from './context
 import { BrokerRegistry, type BrokerRegistryOptions } from './broker-registry.ts';
 import type { Store } from '../store/index.ts';
 import { transactionCoordinator } from './transactions/coordinator.ts';
+import { startGroupCoordinator, type CoordinatorOptions } from './groups/coordinator.ts';
 import { loadClusterId } from '../store/cluster.ts';
 import { ping } from '../store/health.ts';
 import { BrokerMetrics } from './metrics.ts';
@@ -27,6 +30,8 @@ export interface BrokerOptions {
   registry?: Registry;
   /** Heartbeat and liveness timings of the broker registry (tests shorten them). */
   brokerRegistry?: Partial<BrokerRegistryOptions>;
+  /** Lease timings of the group coordinator (tests shorten them). */
+  groupCoordinator?: Partial<CoordinatorOptions>;
 }
 
 export class Broker implements BrokerServices {
@@ -39,6 +44,7 @@ export class Broker implements BrokerServices {
   readonly metrics: BrokerMetrics;
   #info: BrokerInfo;
   readonly #cluster: BrokerRegistry;
+  readonly #coordinatorOptions: Partial<CoordinatorOptions>;
   #server: Server | null = null;
   #connections = new Set<Connection>();
   #services = new Map<string, Service>();
@@ -55,6 +61,7 @@ export class Broker implements BrokerServices {
     this.clusterId = options.clusterId;
     this.#info = { nodeId: options.config.nodeId, host: options.config.advertisedHost, port: options.config.advertisedPort, rack: null };
     this.#cluster = new BrokerRegistry(options.store.sql, () => this.#info, options.log, options.brokerRegistry);
+    this.#coordinatorOptions = options.groupCoordinator ?? {};
     this.closing = new Promise((resolve) => (this.#beginClosing = resolve));
     this.metrics = new BrokerMetrics({ openConnections: () => this.#connections.size });
   }
@@ -108,22 +115,32 @@ export class Broker implements BrokerServices {
   }
 
   async listen(): Promise<void> {
-    const server = createServer({ noDelay: true }, (socket: Socket) => this.#accept(socket));
-    this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.config.port, this.config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    // With port 0 (tests), advertise the port we actually got.
-    if (this.config.port === 0 && this.config.advertisedPort === 0) this.#info = { ...this.#info, port: this.port };
-    else if (this.config.port === 0) this.#info = { ...this.#info, port: this.config.advertisedPort || this.port };
+    // The node id first: until the registration is confirmed, nobody may reach this broker as that node.
     try {
       await this.#cluster.start();
     } catch (err) {
       // Another live broker has our node id (NodeIdInUseError), or the registry could not be written: do not serve.
+      await this.close();
+      throw err;
+    }
+    const server = createServer({ noDelay: true }, (socket: Socket) => this.#accept(socket));
+    this.#server = server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.config.port, this.config.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      // With port 0 (tests), advertise the port we actually got (registered as port 0: not listed until now).
+      if (this.#info.port === 0) {
+        this.#info = { ...this.#info, port: this.port };
+        await this.#cluster.updateEndpoint();
+      }
+    } catch (err) {
+      this.#server = null;
+      server.close();
       await this.close();
       throw err;
     }
@@ -145,6 +162,8 @@ export class Broker implements BrokerServices {
     retentionService(this); // deletes old records every logRetentionCheckIntervalMs; closed with the other services
     // The transaction coordinator's sweeper aborts timed-out transactions, also those a previous process left open.
     transactionCoordinator(this);
+    // The group coordinator takes this broker's share of the coordinator slots now, not on the first group request.
+    startGroupCoordinator(this, this.#coordinatorOptions);
     this.#serving = true;
     this.log.info('listening', { host: this.config.host, port: this.port, advertised: `${this.#info.host}:${this.#info.port}`, http: this.#http?.port, apis: this.registry.list().length });
   }

@@ -21,6 +21,8 @@ export interface ClusterView {
   controllerId(): number;
   /** A live broker by node id, reading the registry again when it is not known yet; null when not live. */
   lookup(nodeId: number): Promise<BrokerInfo | null>;
+  /** Reads the live brokers again (e.g. when another broker says it joined or left). */
+  refresh(): Promise<void>;
 }
 
 /** A long-lived piece of broker state (a coordinator, a notifier) created on first use; closed at shutdown. */

@@ -56,11 +56,11 @@ interface Row {
 
 type Json = Parameters<Sql['json']>[0];
 
-/** Every consumer group of a slot. */
-export async function loadConsumerGroups(sql: Sql, slot: number): Promise<StoredConsumerGroup[]> {
+/** Every consumer group of the slots. */
+export async function loadConsumerGroups(sql: Sql, slots: number | readonly number[]): Promise<StoredConsumerGroup[]> {
   const rows = await sql<Row[]>`
     select group_id, slot, generation, state, state_timestamp, members, consumer
-    from kafka.groups where slot = ${slot} and type = 'consumer'`;
+    from kafka.groups where slot = any(${typeof slots === 'number' ? [slots] : [...slots]}::int[]) and type = 'consumer'`;
   return rows.map((r) => ({
     groupId: r.group_id,
     slot: r.slot,

@@ -1,5 +1,6 @@
-// Consumer group rows: coordinator slot leases (claim, renew, release, who holds one) and persisted group metadata
-// (load a slot's groups, save or delete a group). Every write is fenced on the caller's lease of the group's slot.
+// Consumer group rows: coordinator slot leases (claim, renew, release, who holds them, the NOTIFY channel brokers
+// use to hand slots over) and persisted group metadata (load the groups of slots, save or delete a group). Every
+// write is fenced on the caller's lease of the group's slot.
 import { Buffer } from 'node:buffer';
 import type { Sql } from 'postgres';
 
@@ -46,17 +47,38 @@ export interface StoredGroup {
   members: StoredMember[];
 }
 
-/** Claims the slots whose lease expired (or that this node held before): returns the slots won with their new epoch. */
-export async function claimSlots(sql: Sql, slots: number[], owner: SlotOwner, leaseMs: number): Promise<{ slot: number; epoch: number }[]> {
-  if (slots.length === 0) return [];
+/** NOTIFY channel of coordinator slot changes; payload "<nodeId> <released|wanted>". */
+export const SLOTS_CHANNEL = 'kafka_coordinator_slots';
+
+export type SlotSignal = 'released' | 'wanted';
+
+export interface ClaimOptions {
+  /** Claim at most this many of `slots` (in the order given). */
+  limit?: number;
+  /** Only slots whose lease ended at least this long ago (ours are claimable at any time). Default 0. */
+  freeForMs?: number;
+}
+
+/**
+ * Claims the slots whose lease ended (or that this node held before, e.g. in an earlier process): returns the
+ * slots won with their new epoch. A slot another broker claims at the same moment goes to one of the two.
+ */
+export async function claimSlots(sql: Sql, slots: number[], owner: SlotOwner, leaseMs: number, options: ClaimOptions = {}): Promise<{ slot: number; epoch: number }[]> {
+  if (slots.length === 0 || options.limit === 0) return [];
+  const freeForMs = options.freeForMs ?? 0;
+  const limit = options.limit ?? slots.length;
   const rows = await sql<{ slot: number; epoch: number }[]>`
     insert into kafka.group_coordinator_slots as s (slot, node_id, host, port, epoch, lease_until)
-    select x, ${owner.nodeId}, ${owner.host}, ${owner.port}, 1, now() + ${leaseMs} * interval '1 millisecond'
-    from unnest(${slots}::int[]) as x
+    select x.slot, ${owner.nodeId}, ${owner.host}, ${owner.port}, 1, now() + ${leaseMs} * interval '1 millisecond'
+    from unnest(${slots}::int[]) with ordinality as x(slot, ord)
+    left join kafka.group_coordinator_slots c on c.slot = x.slot
+    where c.slot is null or c.node_id = ${owner.nodeId} or c.lease_until < now() - ${freeForMs} * interval '1 millisecond'
+    order by x.ord
+    limit ${limit}
     on conflict (slot) do update
       set node_id = excluded.node_id, host = excluded.host, port = excluded.port, epoch = s.epoch + 1,
           lease_until = excluded.lease_until
-      where s.lease_until < now() or s.node_id = excluded.node_id
+      where s.node_id = excluded.node_id or s.lease_until < now() - ${freeForMs} * interval '1 millisecond'
     returning slot, epoch`;
   return rows.map((r) => ({ slot: r.slot, epoch: Number(r.epoch) }));
 }
@@ -73,14 +95,54 @@ export async function renewSlots(sql: Sql, fences: SlotFence[], leaseMs: number)
   return rows.map((r) => r.slot);
 }
 
-/** Gives leases up at once (clean shutdown), so another broker can take the slots without waiting. */
+/**
+ * Gives leases up at once (shutdown, or handing slots to another broker), so another broker can take the slots
+ * without waiting, and tells the other brokers (SLOTS_CHANNEL). The lease ends now: how long a slot has been
+ * free is measured from here.
+ */
 export async function releaseSlots(sql: Sql, fences: SlotFence[]): Promise<void> {
   if (fences.length === 0) return;
   await sql`
-    update kafka.group_coordinator_slots as s
-    set lease_until = '-infinity'
-    from unnest(${fences.map((f) => f.slot)}::int[], ${fences.map((f) => f.epoch)}::int8[]) as f(slot, epoch)
-    where s.slot = f.slot and s.epoch = f.epoch and s.node_id = ${fences[0].nodeId}`;
+    with r as (
+      update kafka.group_coordinator_slots as s
+      set lease_until = now() - interval '1 millisecond'
+      from unnest(${fences.map((f) => f.slot)}::int[], ${fences.map((f) => f.epoch)}::int8[]) as f(slot, epoch)
+      where s.slot = f.slot and s.epoch = f.epoch and s.node_id = ${fences[0].nodeId}
+      returning s.slot
+    )
+    select pg_notify(${SLOTS_CHANNEL}, ${`${fences[0].nodeId} released`}) where exists (select 1 from r)`;
+}
+
+/** Tells the other brokers something about the slots (e.g. 'wanted': this broker holds less than its share). */
+export async function signalSlots(sql: Sql, nodeId: number, signal: SlotSignal): Promise<void> {
+  await sql`select pg_notify(${SLOTS_CHANNEL}, ${`${nodeId} ${signal}`})`;
+}
+
+/** Calls `changed` with the sender's node id and signal on every slot notification. Resolves with the unlisten. */
+export async function listenSlotChanges(sql: Sql, changed: (nodeId: number, signal: string) => void): Promise<() => Promise<void>> {
+  const { unlisten } = await sql.listen(SLOTS_CHANNEL, (payload) => {
+    const [node, signal] = payload.split(' ');
+    changed(Number(node), signal ?? '');
+  });
+  return unlisten;
+}
+
+export interface SlotHolder {
+  slot: number;
+  nodeId: number;
+  /** The lease is current. */
+  live: boolean;
+  /** The lease ended at least `orphanedMs` ago and nobody claimed the slot since. */
+  orphaned: boolean;
+}
+
+/** Every slot row: who holds or last held it, whether the lease is current or long ended. Slots never claimed have no row. */
+export async function slotHolders(sql: Sql, orphanedMs: number): Promise<SlotHolder[]> {
+  const rows = await sql<{ slot: number; node_id: number; live: boolean; orphaned: boolean }[]>`
+    select slot, node_id, lease_until >= now() as live,
+           lease_until < now() - ${orphanedMs} * interval '1 millisecond' as orphaned
+    from kafka.group_coordinator_slots`;
+  return rows.map((r) => ({ slot: r.slot, nodeId: r.node_id, live: r.live, orphaned: r.orphaned }));
 }
 
 /** The broker holding a live lease on the slot, or null. */
@@ -133,11 +195,11 @@ function fromJson(m: JsonMember): StoredMember {
   };
 }
 
-/** Every persisted classic group of a slot (KIP-848 groups: store/consumer-groups.ts). */
-export async function loadGroups(sql: Sql, slot: number): Promise<StoredGroup[]> {
+/** Every persisted classic group of the slots (KIP-848 groups: store/consumer-groups.ts). */
+export async function loadGroups(sql: Sql, slots: number | readonly number[]): Promise<StoredGroup[]> {
   const rows = await sql<GroupRow[]>`
     select group_id, slot, type, protocol_type, protocol_name, generation, leader, state, state_timestamp, members
-    from kafka.groups where slot = ${slot} and type <> 'consumer'`;
+    from kafka.groups where slot = any(${typeof slots === 'number' ? [slots] : [...slots]}::int[]) and type <> 'consumer'`;
   return rows.map((r) => ({
     groupId: r.group_id,
     slot: r.slot,

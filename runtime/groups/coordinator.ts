@@ -41,9 +41,16 @@ export interface CoordinatorOptions extends LeaseOptions {
 
 export const defaultCoordinatorOptions: CoordinatorOptions = { ...defaultLeaseOptions, retentionCheckIntervalMs: 600_000 };
 
-/** The broker's group coordinator, created on first use. */
+const GROUPS_SERVICE = 'groups';
+
+/** The broker's group coordinator (started with the broker, see startGroupCoordinator). */
 export function groupCoordinator(ctx: RequestContext): GroupCoordinator {
-  return ctx.broker.service('groups', (broker) => new GroupCoordinator(broker));
+  return ctx.broker.service(GROUPS_SERVICE, (broker) => new GroupCoordinator(broker));
+}
+
+/** Starts the broker's group coordinator: it takes its share of the coordinator slots at once. */
+export function startGroupCoordinator(broker: BrokerServices, options: Partial<CoordinatorOptions> = {}): GroupCoordinator {
+  return broker.service(GROUPS_SERVICE, (b) => new GroupCoordinator(b, options));
 }
 
 export class GroupCoordinator implements Service {
@@ -86,8 +93,11 @@ export class GroupCoordinator implements Service {
     };
     const self: SlotOwner = { nodeId: broker.info.nodeId, host: broker.info.host, port: broker.info.port };
     this.leases = new SlotLeases(this.sql, self, this.options, {
-      gained: (slot, fence) => this.#load(slot, fence),
+      gained: (fences) => this.#load(fences),
       lost: (slot) => this.#unload(slot),
+    }, {
+      nodeIds: () => broker.cluster.brokers().map((b) => b.nodeId),
+      refresh: () => broker.cluster.refresh(),
     }, log);
     void this.leases.start();
     this.#purgeTimer = setInterval(() => {
@@ -166,15 +176,16 @@ export class GroupCoordinator implements Service {
     return result;
   }
 
-  async #load(slot: number, fence: SlotFence): Promise<void> {
-    const rows = await loadGroups(this.sql, slot);
+  async #load(fences: SlotFence[]): Promise<void> {
+    const slots = fences.map((f) => f.slot);
+    const rows = await loadGroups(this.sql, slots);
     for (const row of rows) {
       if (this.groups.has(row.groupId) || this.consumerGroups.has(row.groupId)) continue;
       const group = restore(row);
       this.groups.set(group.groupId, group);
       for (const m of group.members.values()) scheduleHeartbeat(this.env, group, m);
     }
-    const consumerRows = await loadConsumerGroups(this.sql, slot);
+    const consumerRows = await loadConsumerGroups(this.sql, slots);
     for (const row of consumerRows) {
       if (this.groups.has(row.groupId) || this.consumerGroups.has(row.groupId)) continue;
       const group = restoreConsumerGroup(row);
@@ -186,20 +197,25 @@ export class GroupCoordinator implements Service {
       }
     }
     const n = rows.length + consumerRows.length;
-    if (n > 0) this.#broker.log.info('loaded groups', { slot, epoch: fence.epoch, groups: n });
+    if (n > 0) this.#broker.log.info('loaded groups', { slots: slots.join(','), groups: n });
   }
 
-  #unload(slot: number): void {
+  /** Drops the slot's groups (waiting requests get NOT_COORDINATOR); resolves once their pending writes landed. */
+  async #unload(slot: number): Promise<void> {
+    const dropped: string[] = [];
     for (const [id, group] of this.groups) {
       if (group.slot !== slot) continue;
       shutdownGroup(group, ErrorCode.NOT_COORDINATOR);
       this.groups.delete(id);
+      dropped.push(id);
     }
     for (const [id, group] of this.consumerGroups) {
       if (group.slot !== slot) continue;
       for (const m of group.members.values()) m.clearTimers();
       this.consumerGroups.delete(id);
+      dropped.push(id);
     }
+    await Promise.allSettled(dropped.map((id) => this.#writes.get(id)));
   }
 
   /** Drops a consumer group from memory (deleted, expired or replaced by a classic group). */

@@ -1,16 +1,36 @@
 // Coordinator ownership across broker processes sharing one database: each of the SLOT_COUNT slots is held by at
-// most one broker at a time through a lease row (store/groups.ts). A broker claims free slots at start and on
-// demand, renews what it holds, and stops coordinating a slot locally before its lease can expire in the database.
-// Every claim bumps the slot's epoch and every write is fenced on it, so a broker that lost a slot cannot write.
+// most one broker at a time through a lease row (store/groups.ts). A broker renews what it holds and stops
+// coordinating a slot locally before its lease can expire in the database. Every claim bumps the slot's epoch and
+// every write is fenced on it, so a broker that lost a slot cannot write.
+//
+// The slots are shared among the live brokers (the broker registry): each takes its fair share (fairShare: the
+// slot count divided by the live brokers, the remainder going to the lowest node ids). A broker under its share
+// claims free slots; one over it hands the surplus to brokers under theirs: it stops coordinating those slots,
+// lets their pending group writes land, then releases the leases and says so (NOTIFY), and the taker claims them
+// and loads their groups from PostgreSQL. A broker that comes up without getting its share asks for it (NOTIFY
+// 'wanted'). Slots left free for a while (their broker died and the registry does not know yet, or the brokers'
+// views differ) are taken by anyone, whatever its share: availability first, balance on the next rounds.
 
-import { claimSlots, releaseSlots, renewSlots, slotOwner, type SlotFence, type SlotOwner } from '../../store/groups.ts';
+import {
+  claimSlots,
+  listenSlotChanges,
+  releaseSlots,
+  renewSlots,
+  signalSlots,
+  slotHolders,
+  slotOwner,
+  type ClaimOptions,
+  type SlotFence,
+  type SlotHolder,
+  type SlotOwner,
+} from '../../store/groups.ts';
 import type { Sql } from 'postgres';
 import type { Logger } from '../log.ts';
 
 export interface LeaseOptions {
   /** How long a lease lasts without renewal (failover time after a crash). */
   leaseMs: number;
-  /** How often leases are renewed and free slots claimed. */
+  /** How often leases are renewed and the share rebalanced. */
   renewMs: number;
   slotCount: number;
 }
@@ -18,10 +38,18 @@ export interface LeaseOptions {
 export const defaultLeaseOptions: LeaseOptions = { leaseMs: 20_000, renewMs: 5_000, slotCount: 50 };
 
 export interface LeaseEvents {
-  /** The slot is ours: load its groups. Requests for the slot wait until this resolves. */
-  gained(slot: number, fence: SlotFence): Promise<void>;
-  /** The slot is no longer ours: drop its groups. */
-  lost(slot: number): void;
+  /** The slots are ours: load their groups. Requests for the slots wait until this resolves. */
+  gained(fences: SlotFence[]): Promise<void>;
+  /** The slot is no longer ours: drop its groups. Resolves once their writes in progress have landed. */
+  lost(slot: number): Promise<void> | void;
+}
+
+/** The brokers sharing the slots (the broker registry). */
+export interface LeasePeers {
+  /** Node ids of the live brokers, this one included. */
+  nodeIds(): readonly number[];
+  /** Re-reads the live brokers. */
+  refresh(): Promise<void>;
 }
 
 interface Held {
@@ -32,23 +60,40 @@ interface Held {
   ready: boolean;
 }
 
+/** How many slots `nodeId` should hold: slots / brokers, the remainder one each to the lowest node ids. */
+export function fairShare(nodeId: number, liveNodeIds: readonly number[], slotCount: number): number {
+  const ids = [...new Set([...liveNodeIds, nodeId])].sort((a, b) => a - b);
+  const base = Math.floor(slotCount / ids.length);
+  return base + (ids.indexOf(nodeId) < slotCount % ids.length ? 1 : 0);
+}
+
+/** Claims repeated in one round when other brokers won some of the slots asked for. */
+const MAX_CLAIM_ROUNDS = 3;
+
 export class SlotLeases {
   readonly #sql: Sql;
   readonly #self: SlotOwner;
   readonly #options: LeaseOptions;
   readonly #events: LeaseEvents;
+  readonly #peers: LeasePeers;
   readonly #log: Logger;
   readonly #held = new Map<number, Held>();
-  #claims: Promise<unknown> = Promise.resolve();
+  /** Slots being handed over: dropped locally, lease not released yet (not claimed back meanwhile). */
+  readonly #releasing = new Set<number>();
+  /** Claims, renewals, rebalancing and close run one at a time, in order. */
+  #chain: Promise<unknown> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
   #started: Promise<void> | null = null;
+  #poked = false;
+  #unlisten: (() => Promise<void>) | null = null;
 
-  constructor(sql: Sql, self: SlotOwner, options: LeaseOptions, events: LeaseEvents, log: Logger) {
+  constructor(sql: Sql, self: SlotOwner, options: LeaseOptions, events: LeaseEvents, peers: LeasePeers, log: Logger) {
     this.#sql = sql;
     this.#self = self;
     this.#options = options;
     this.#events = events;
+    this.#peers = peers;
     this.#log = log;
   }
 
@@ -56,9 +101,10 @@ export class SlotLeases {
     return this.#self;
   }
 
-  /** Claims every free slot once, then keeps renewing. Resolves when the first round (claims and loads) is done. */
+  /** Claims this broker's share of the slots, then keeps renewing and rebalancing. Resolves when the first round
+   *  (claims and loads) is done. */
   start(): Promise<void> {
-    this.#started ??= this.#tick(true);
+    this.#started ??= this.#begin();
     return this.#started;
   }
 
@@ -78,13 +124,27 @@ export class SlotLeases {
     return [...this.#held.keys()].filter((s) => this.fence(s) !== null);
   }
 
-  /** Our fence for the slot, claiming it if it is free; null when another broker holds it (or we are closing). */
+  /** How many slots this broker should hold now. */
+  share(): number {
+    return fairShare(this.#self.nodeId, this.#peers.nodeIds(), this.#options.slotCount);
+  }
+
+  /**
+   * Our fence for the slot; a free slot is claimed when we are under our share (or it has been free for a while).
+   * Null when another broker holds it, it is being handed over, or we are closing.
+   */
   async acquire(slot: number): Promise<SlotFence | null> {
     if (this.#closed) return null;
     await this.start();
     const held = this.#held.get(slot);
     if (held) return (await held.loaded) ? this.fence(slot) : null;
-    await this.#claim([slot]);
+    if (this.#releasing.has(slot)) return null;
+    await this.#serial(async () => {
+      if (this.#held.has(slot)) return;
+      // A slot just freed may be ours because a broker left: look at the registry again before passing it up.
+      if (this.#held.size >= this.share()) await this.#peers.refresh().catch(() => {});
+      await this.#claim([slot], this.#held.size < this.share() ? {} : { freeForMs: this.#orphanedMs() });
+    });
     const now = this.#held.get(slot);
     return now && (await now.loaded) ? this.fence(slot) : null;
   }
@@ -108,40 +168,78 @@ export class SlotLeases {
     await Promise.all([...this.#held.values()].map((h) => h.loaded));
   }
 
-  #claim(slots: number[]): Promise<void> {
-    const run = this.#claims.then(async () => {
-      if (this.#closed) return;
-      const wanted = slots.filter((s) => !this.#held.has(s));
-      if (wanted.length === 0) return;
-      const t0 = performance.now();
-      let won: { slot: number; epoch: number }[];
-      try {
-        won = await claimSlots(this.#sql, wanted, this.#self, this.#options.leaseMs);
-      } catch (err) {
-        this.#log.warn('could not claim coordinator slots', { err: (err as Error).message });
-        return;
-      }
-      for (const { slot, epoch } of won) {
-        const fence: SlotFence = { slot, nodeId: this.#self.nodeId, epoch: Number(epoch) };
-        const held: Held = { fence, validUntil: this.#validUntil(t0), loaded: Promise.resolve(false), ready: false };
-        held.loaded = this.#events.gained(slot, fence).then(
-          () => {
-            if (this.#held.get(slot) !== held) return false;
-            held.ready = true;
-            return true;
-          },
-          (err: unknown) => {
-            if (!this.#closed) this.#log.error('could not load coordinator slot', { slot, err: err as Error });
-            if (this.#held.get(slot) === held) this.#held.delete(slot);
-            return false;
-          },
-        );
-        this.#held.set(slot, held);
-      }
-      if (won.length > 0) this.#log.debug('coordinator slots claimed', { slots: won.map((w) => w.slot).join(',') });
-    });
-    this.#claims = run;
+  /** Runs `task` after the claims, renewals and handovers queued before it. */
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(task, task);
+    this.#chain = run.catch(() => {});
     return run;
+  }
+
+  async #begin(): Promise<void> {
+    try {
+      this.#unlisten = await listenSlotChanges(this.#sql, (nodeId) => {
+        if (nodeId !== this.#self.nodeId) this.#poke();
+      });
+    } catch (err) {
+      this.#log.warn('could not listen for coordinator slot changes (slots are rebalanced every renewal)', { err: (err as Error).message });
+    }
+    await this.#tick(true);
+  }
+
+  /** Another broker released slots or wants some: rebalance now (with a fresh view of the live brokers). */
+  #poke(): void {
+    if (this.#closed || this.#poked) return;
+    this.#poked = true;
+    void this.#serial(async () => {
+      this.#poked = false;
+      if (this.#closed) return;
+      await this.#peers.refresh().catch(() => {});
+      await this.#balance(false);
+    });
+  }
+
+  /** Slots whose lease ended this long ago are taken by any broker, whatever its share. */
+  #orphanedMs(): number {
+    return 2 * this.#options.renewMs;
+  }
+
+  /** Claims free slots (no serialisation: callers run in #serial). Returns how many were won. */
+  async #claim(slots: number[], options: ClaimOptions = {}): Promise<number> {
+    if (this.#closed) return 0;
+    const wanted = slots.filter((s) => !this.#held.has(s) && !this.#releasing.has(s));
+    if (wanted.length === 0) return 0;
+    const t0 = performance.now();
+    let won: { slot: number; epoch: number }[];
+    try {
+      won = await claimSlots(this.#sql, wanted, this.#self, this.#options.leaseMs, options);
+    } catch (err) {
+      this.#log.warn('could not claim coordinator slots', { err: (err as Error).message });
+      return 0;
+    }
+    if (won.length === 0) return 0;
+    const fences: SlotFence[] = won.map(({ slot, epoch }) => ({ slot, nodeId: this.#self.nodeId, epoch: Number(epoch) }));
+    const entries = fences.map((fence): [number, Held] => [fence.slot, { fence, validUntil: this.#validUntil(t0), loaded: Promise.resolve(false), ready: false }]);
+    const loading = this.#events.gained(fences).then(
+      () => true,
+      (err: unknown) => {
+        if (!this.#closed) this.#log.error('could not load coordinator slots', { slots: fences.map((f) => f.slot).join(','), err: err as Error });
+        return false;
+      },
+    );
+    for (const [slot, held] of entries) {
+      held.loaded = loading.then((ok) => {
+        if (this.#held.get(slot) !== held) return false;
+        if (!ok) {
+          this.#held.delete(slot);
+          return false;
+        }
+        held.ready = true;
+        return true;
+      });
+      this.#held.set(slot, held);
+    }
+    this.#log.debug('coordinator slots claimed', { slots: won.map((w) => w.slot).join(',') });
+    return won.length;
   }
 
   #validUntil(sentAt: number): number {
@@ -151,20 +249,100 @@ export class SlotLeases {
   #drop(slot: number, reason: string): void {
     if (!this.#held.delete(slot)) return;
     this.#log.warn('stopped coordinating slot', { slot, reason });
-    this.#events.lost(slot);
+    void this.#events.lost(slot);
   }
 
   async #tick(first: boolean): Promise<void> {
     this.#timer = null;
     if (this.#closed) return;
     try {
-      if (!first) await this.#renew();
-      const free: number[] = [];
-      for (let s = 0; s < this.#options.slotCount; s++) if (!this.#held.has(s)) free.push(s);
-      await this.#claim(free);
+      await this.#serial(async () => {
+        if (!first) await this.#renew();
+        await this.#balance(true);
+      });
       if (first) await Promise.all([...this.#held.values()].map((h) => h.loaded));
     } finally {
       if (!this.#closed) this.#timer = setTimeout(() => void this.#tick(false), this.#options.renewMs);
+    }
+  }
+
+  /**
+   * One round of sharing: claim free slots up to our share (and long-free ones beyond it), hand slots over to
+   * brokers under their share when we are over ours, and (`periodic` rounds only, so that answers to a request
+   * do not ask again) ask for slots when we are under our share with none free.
+   */
+  async #balance(periodic: boolean): Promise<void> {
+    for (let round = 0; round < MAX_CLAIM_ROUNDS && !this.#closed; round++) {
+      let holders: SlotHolder[];
+      try {
+        holders = await slotHolders(this.#sql, this.#orphanedMs());
+      } catch (err) {
+        this.#log.warn('could not read the coordinator slots', { err: (err as Error).message });
+        return;
+      }
+      const live = this.#peers.nodeIds();
+      const share = fairShare(this.#self.nodeId, live, this.#options.slotCount);
+      const rows = new Map(holders.map((h) => [h.slot, h]));
+      const free: number[] = [];
+      const orphaned: number[] = [];
+      for (let s = 0; s < this.#options.slotCount; s++) {
+        if (this.#held.has(s) || this.#releasing.has(s)) continue;
+        const row = rows.get(s);
+        // Also our own node id's live leases we do not hold here: an earlier process of ours left them.
+        if (!row || !row.live || row.nodeId === this.#self.nodeId) free.push(s);
+        if (row?.orphaned) orphaned.push(s);
+      }
+      const need = share - this.#held.size;
+      let won = 0;
+      if (need > 0 && free.length > 0) won += await this.#claim(shuffle(free), { limit: need });
+      const unclaimedOrphans = orphaned.filter((s) => !this.#held.has(s));
+      if (unclaimedOrphans.length > 0) won += await this.#claim(unclaimedOrphans, { freeForMs: this.#orphanedMs() });
+
+      const stillFree = free.filter((s) => !this.#held.has(s)).length;
+      const surplus = this.#held.size - share;
+      if (surplus > 0) {
+        // Hand over only what brokers under their share can take beyond the slots already free.
+        const counts = new Map<number, number>();
+        for (const h of holders) if (h.live && h.nodeId !== this.#self.nodeId) counts.set(h.nodeId, (counts.get(h.nodeId) ?? 0) + 1);
+        let deficit = 0;
+        for (const id of live) {
+          if (id !== this.#self.nodeId) deficit += Math.max(0, fairShare(id, live, this.#options.slotCount) - (counts.get(id) ?? 0));
+        }
+        const handOver = Math.min(surplus, deficit - stillFree);
+        if (handOver > 0) await this.#handOver(handOver);
+      } else if (periodic && this.#held.size < share && stillFree === 0) {
+        await signalSlots(this.#sql, this.#self.nodeId, 'wanted').catch((err: unknown) =>
+          this.#log.warn('could not ask for coordinator slots', { err: (err as Error).message }),
+        );
+      }
+      // Another round only when other brokers won some of the free slots we asked for.
+      if (!(need > 0 && won < need && free.length > won)) return;
+    }
+  }
+
+  /** Stops coordinating `count` loaded slots, lets their writes land and releases their leases to others. */
+  async #handOver(count: number): Promise<void> {
+    const slots = [...this.#held.entries()]
+      .filter(([, h]) => h.ready)
+      .map(([s]) => s)
+      .sort((a, b) => b - a)
+      .slice(0, count);
+    if (slots.length === 0) return;
+    const fences: SlotFence[] = [];
+    for (const slot of slots) {
+      fences.push(this.#held.get(slot)!.fence);
+      this.#held.delete(slot);
+      this.#releasing.add(slot);
+    }
+    this.#log.info('handing coordinator slots over', { slots: slots.join(','), share: this.share() });
+    try {
+      await Promise.all(slots.map((s) => this.#events.lost(s)));
+      await releaseSlots(this.#sql, fences);
+    } catch (err) {
+      // The leases run out on their own.
+      this.#log.warn('could not release coordinator leases', { err: (err as Error).message });
+    } finally {
+      for (const slot of slots) this.#releasing.delete(slot);
     }
   }
 
@@ -193,17 +371,28 @@ export class SlotLeases {
     this.#closed = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
-    await this.#claims.catch(() => {});
+    await this.#chain;
+    await this.#unlisten?.().catch(() => {});
+    this.#unlisten = null;
     await Promise.all([...this.#held.values()].map((h) => h.loaded));
     const fences = [...this.#held.values()].map((h) => h.fence);
-    for (const slot of [...this.#held.keys()]) {
-      this.#held.delete(slot);
-      this.#events.lost(slot);
-    }
+    const slots = [...this.#held.keys()];
+    this.#held.clear();
+    await Promise.all(slots.map((s) => this.#events.lost(s)));
     try {
       await releaseSlots(this.#sql, fences);
     } catch (err) {
       this.#log.warn('could not release coordinator leases', { err: (err as Error).message });
     }
   }
+}
+
+/** The slots in random order: brokers claiming at the same moment mostly ask for different ones. */
+function shuffle(slots: number[]): number[] {
+  const out = [...slots];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }

@@ -31,6 +31,8 @@ export interface TestBrokerOptions {
   registry?: BrokerOptions['registry'];
   /** Also hands every line the broker logs (at the configured level) to this function, e.g. to look for ERROR lines. */
   onLog?: (line: string) => void;
+  /** Group coordinator lease timings. */
+  groupCoordinator?: BrokerOptions['groupCoordinator'];
 }
 
 export async function startTestBroker(overrides: ConfigInput = {}, options: TestBrokerOptions = {}): Promise<TestBroker> {
@@ -54,7 +56,7 @@ export async function startTestBroker(overrides: ConfigInput = {}, options: Test
   const store = await openStore(databaseUrl);
   let broker: Broker;
   try {
-    broker = await Broker.create({ config, store, log, brokerRegistry: options.brokerRegistry, registry: options.registry });
+    broker = await Broker.create({ config, store, log, brokerRegistry: options.brokerRegistry, registry: options.registry, groupCoordinator: options.groupCoordinator });
     await broker.listen();
   } catch (err) {
     await store.close();
