@@ -1,10 +1,11 @@
 // The broker registry service with three stores on one database (three broker processes): this broker is listed
 // before it registers; brokers see each other (at once on start, over NOTIFY for those already running); the
 // lowest node id is the controller; a clean close drops a broker at once, a crash after the liveness window even
-// without a re-read; a live duplicate node id fails start (Broker.listen too), a crashed predecessor's is taken
-// over once it lapses; a lost registration is written again on the next heartbeat.
+// without a re-read; a live duplicate node id fails start (Broker.listen too, without ever accepting a client on
+// its port), a crashed predecessor's is taken over once it lapses; a lost registration is written again on the next heartbeat.
 
 import { test } from 'node:test';
+import { connect, createServer } from 'node:net';
 import assert from 'node:assert/strict';
 import { eventually, openStores } from '../store/fixtures.ts';
 import { until } from '../helpers/eventually.ts';
@@ -164,6 +165,51 @@ test('Broker.listen: a second broker with a live node id fails start-up with Nod
   } finally {
     await first.stop();
   }
+});
+
+test('Broker.listen: a second broker with a live node id never accepts a client connection', async () => {
+  const first = await startTestBroker({ nodeId: 79 }, { brokerRegistry: { heartbeatMs: 100, staleMs: 5000 } });
+  // A port for the second broker, free now.
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer();
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+  let accepted = 0;
+  let attempts = 0;
+  let done = false;
+  // Knock on the port all the while the second broker watches the holder's heartbeat (about a second here).
+  const knocking = (async () => {
+    while (!done) {
+      attempts++;
+      await new Promise<void>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('connect', () => {
+          accepted++;
+          socket.destroy();
+          resolve();
+        });
+        socket.once('error', () => resolve());
+      });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  try {
+    const t0 = performance.now();
+    await assert.rejects(
+      startTestBroker({ nodeId: 79, port }, { databaseUrl: first.databaseUrl, brokerRegistry: { heartbeatMs: 1000, staleMs: 5000 } }),
+      (err: unknown) => err instanceof NodeIdInUseError,
+    );
+    assert.ok(performance.now() - t0 >= 500, 'the second broker watched the holder for a while');
+  } finally {
+    done = true;
+    await knocking;
+    await first.stop();
+  }
+  assert.ok(attempts >= 10, `knocked ${attempts} times`);
+  assert.equal(accepted, 0, 'no connection was ever accepted on the second broker\'s port');
 });
 
 test('registry: a registration deleted behind its back is written again on the next heartbeat', async () => {
