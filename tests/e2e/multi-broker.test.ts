@@ -1,6 +1,6 @@
 // Two broker processes' worth of brokers on one database (A and B, node ids 1 and 2), clients bootstrapped to A
-// only: kafkajs produces through A and consumes with a group whose coordinator is B (B holds every coordinator
-// slot: its coordinator started first), which works end to end (join, sync, fetch, commit, resume from committed
+// only: kafkajs produces through A and consumes with a group whose coordinator is B (the two share the coordinator
+// slots; the group is one of a slot B holds), which works end to end (join, sync, fetch, commit, resume from committed
 // offsets); kcat consuming from B reads what kafkajs produced through A; a Fetch long poll on B is woken by a
 // produce through A (LISTEN/NOTIFY across the two stores' connections).
 
@@ -16,10 +16,13 @@ import { until } from '../helpers/eventually.ts';
 import { describe as describeGroup } from '../helpers/groups.ts';
 import { fetchOne, flatten, makeBatch, produceOne } from '../helpers/data-path.ts';
 import { kcatConsume, requireKcat } from '../helpers/kcat-cli.ts';
+import { startGroupCoordinator } from '../../runtime/groups/coordinator.ts';
+import { SLOT_COUNT, slotFor } from '../../runtime/groups/slot.ts';
 
 const TOPIC = 'multi';
 const PARTITIONS = 3;
-const GROUP = 'multi-group';
+/** A group of a slot B coordinates (chosen once the two brokers share the slots). */
+let GROUP = '';
 
 let a: TestBroker;
 let b: TestBroker;
@@ -31,6 +34,9 @@ before(async () => {
   requireKcat();
   a = await startTestBroker({ nodeId: 1 });
   b = await startTestBroker({ nodeId: 2 }, { databaseUrl: a.databaseUrl });
+  const heldBy = (x: TestBroker) => startGroupCoordinator(x.broker).leases.heldSlots();
+  await until(() => heldBy(a).length + heldBy(b).length === SLOT_COUNT && heldBy(b).length > 0, 20_000, 'A and B to share the coordinator slots');
+  for (let i = 0; !heldBy(b).includes(slotFor(GROUP)) || GROUP === ''; i++) GROUP = `multi-group-${i}`;
   await a.store.createTopic({ name: TOPIC, partitions: PARTITIONS });
   kafka = new Kafka({ clientId: 'multi-broker-test', brokers: [a.address], logLevel: logLevel.NOTHING });
   producer = kafka.producer();
@@ -65,7 +71,7 @@ test('A lists B in its Metadata; the group coordinator is B, as both brokers say
   const ca = await RawClient.connect(a.port);
   const cb = await RawClient.connect(b.port);
   try {
-    // B's coordinator starts first and claims every free slot, so B coordinates every group.
+    // B holds the group's slot: B names itself, and A names B.
     const fromB = await cb.request<FindRes>(findCoordinator, 3, { key: GROUP, keyType: 0, coordinatorKeys: [] });
     assert.deepEqual([fromB.errorCode, fromB.nodeId, fromB.host, fromB.port], [0, 2, '127.0.0.1', b.port]);
     const fromA = await ca.request<FindRes>(findCoordinator, 3, { key: GROUP, keyType: 0, coordinatorKeys: [] });
