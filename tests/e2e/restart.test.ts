@@ -6,18 +6,12 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import process from 'node:process';
 import { Kafka, logLevel } from 'kafkajs';
-import * as apiVersions from '../../apis/api-versions.ts';
-import { brokerCommand } from '../../runtime/platform.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
-import { RawClient } from '../helpers/raw-client.ts';
-import { sleep } from '../helpers/eventually.ts';
+import { freePort, startMain, stopMain } from '../helpers/main-process.ts';
 import { javaPartition } from '../helpers/e2e-records.ts';
 import { kcatConsume, kcatProduce, requireKcat, type KcatConsumed } from '../helpers/kcat-cli.ts';
 
@@ -71,73 +65,6 @@ test('a new broker on the same database serves everything and continues the offs
   assert.equal(all.length, 603);
 });
 
-/** A free TCP port on 127.0.0.1 (there is a small race until the broker binds it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-interface RunningBroker {
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Starts runtime/main.ts (Node with the loader, or Deno) on `dataDir` and waits until it answers ApiVersions. */
-async function startMain(dataDir: string, port: number): Promise<RunningBroker> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (k !== 'DATABASE_URL' && !k.startsWith('PGKAFKA_')) env[k] = v;
-  const [command, args] = brokerCommand(['--data-dir', dataDir, '--host', '127.0.0.1', '--port', String(port), '--log-level', 'info']);
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  child.stdout?.setEncoding('utf8').on('data', (s: string) => output.push(s));
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => output.push(s));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  cleanups.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`runtime/main.ts exited during start:\n${output.join('')}`);
-    if (Date.now() > deadline) throw new Error(`runtime/main.ts did not answer within 90 s:\n${output.join('')}`);
-    const client = await RawClient.connect(port).catch(() => null);
-    if (client) {
-      try {
-        const res = await client.request<apiVersions.ApiVersionsResponse>(apiVersions, 3, { clientSoftwareName: 'e2e', clientSoftwareVersion: '1' });
-        if (res.errorCode === 0) return { child, output, exited };
-      } catch {
-        // not ready yet
-      } finally {
-        client.close();
-      }
-    }
-    await sleep(200);
-  }
-}
-
-/** SIGTERM; the broker must exit 0 and leave its PostgreSQL shut down (no postmaster.pid left in dataDir). */
-async function stopMain(b: RunningBroker, dataDir: string): Promise<void> {
-  // process.kill, not child.kill: Deno's child_process reports any child it was asked to kill as ended by that
-  // signal (code null), even when the child caught it and exited 0.
-  process.kill(b.child.pid as number, 'SIGTERM');
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 60_000)));
-  const exit = await Promise.race([b.exited, timeout]);
-  clearTimeout(timer);
-  assert.ok(exit, `runtime/main.ts did not exit within 60 s of SIGTERM:\n${b.output.join('')}`);
-  assert.deepEqual(exit, { code: 0, signal: null }, `runtime/main.ts exits cleanly on SIGTERM:\n${b.output.join('').slice(-3000)}`);
-  assert.equal(existsSync(join(dataDir, 'postmaster.pid')), false, 'the embedded PostgreSQL was shut down');
-}
-
 test('runtime/main.ts with its own embedded PostgreSQL: SIGTERM exits 0, a restart on the same --data-dir keeps the data', async () => {
   requireKcat();
   const tmp = mkdtempSync(join(tmpdir(), 'pg-kafka-e2e-main-'));
@@ -147,6 +74,7 @@ test('runtime/main.ts with its own embedded PostgreSQL: SIGTERM exits 0, a resta
 
   const port1 = await freePort();
   const first = await startMain(dataDir, port1);
+  cleanups.push(() => first.kill());
   const address1 = `127.0.0.1:${port1}`;
   const run = await kcatProduce(address1, topic, Array.from({ length: 100 }, (_, i) => ({ key: `k${i}`, value: `first run ${i}` })), { compression: 'zstd' });
   assert.equal(run.code, 0, run.stderr);
@@ -157,6 +85,7 @@ test('runtime/main.ts with its own embedded PostgreSQL: SIGTERM exits 0, a resta
 
   const port2 = await freePort();
   const second = await startMain(dataDir, port2);
+  cleanups.push(() => second.kill());
   const address2 = `127.0.0.1:${port2}`;
   const after = await kcatConsume(address2, topic);
   assert.deepEqual(summary(after), summary(before), 'every record survived the restart');

@@ -60,8 +60,9 @@ test('embedded PostgreSQL keeps its data across restarts and survives a killed s
       child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
     });
     assert.deepEqual(await query(childUrl, 'select v from kept'), [{ v: 42 }]);
-    child.kill('SIGKILL');
+    // (Its watchdog stops the server too, and may remove postmaster.pid any moment: read the pid first.)
     const orphan = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    child.kill('SIGKILL');
     const fifth = await startEmbeddedPostgres({ dataDir });
     assert.throws(() => process.kill(orphan, 0), 'the orphaned server was stopped');
     assert.deepEqual(await query(fifth.url, 'select v from kept'), [{ v: 42 }]);
