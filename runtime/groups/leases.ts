@@ -5,11 +5,12 @@
 //
 // The slots are shared among the live brokers (the broker registry): each takes its fair share (fairShare: the
 // slot count divided by the live brokers, the remainder going to the lowest node ids). A broker under its share
-// claims free slots; one over it hands the surplus to brokers under theirs: it stops coordinating those slots,
-// lets their pending group writes land, then releases the leases and says so (NOTIFY), and the taker claims them
-// and loads their groups from PostgreSQL. A broker that comes up without getting its share asks for it (NOTIFY
-// 'wanted'). Slots left free for a while (their broker died and the registry does not know yet, or the brokers'
-// views differ) are taken by anyone, whatever its share: availability first, balance on the next rounds.
+// claims free slots; one over it hands the surplus to brokers under theirs (those that hold slots or asked for
+// some, not a dead broker the registry still lists): it stops coordinating those slots, lets their pending group
+// writes land, then releases the leases and says so (NOTIFY), and the taker claims them and loads their groups
+// from PostgreSQL. A broker that comes up without getting its share asks for it (NOTIFY 'wanted'). Slots left
+// free for a while (their broker died and the registry does not know yet, or the brokers' views differ) are taken
+// by anyone, whatever its share: availability first, balance on the next rounds.
 
 import {
   claimSlots,
@@ -86,6 +87,8 @@ export class SlotLeases {
   #closed = false;
   #started: Promise<void> | null = null;
   #poked = false;
+  /** When each other broker last asked for slots (performance.now()). */
+  readonly #wanting = new Map<number, number>();
   #unlisten: (() => Promise<void>) | null = null;
 
   constructor(sql: Sql, self: SlotOwner, options: LeaseOptions, events: LeaseEvents, peers: LeasePeers, log: Logger) {
@@ -177,8 +180,10 @@ export class SlotLeases {
 
   async #begin(): Promise<void> {
     try {
-      this.#unlisten = await listenSlotChanges(this.#sql, (nodeId) => {
-        if (nodeId !== this.#self.nodeId) this.#poke();
+      this.#unlisten = await listenSlotChanges(this.#sql, (nodeId, signal) => {
+        if (nodeId === this.#self.nodeId) return;
+        if (signal === 'wanted') this.#wanting.set(nodeId, performance.now());
+        this.#poke();
       });
     } catch (err) {
       this.#log.warn('could not listen for coordinator slot changes (slots are rebalanced every renewal)', { err: (err as Error).message });
@@ -301,12 +306,16 @@ export class SlotLeases {
       const stillFree = free.filter((s) => !this.#held.has(s)).length;
       const surplus = this.#held.size - share;
       if (surplus > 0) {
-        // Hand over only what brokers under their share can take beyond the slots already free.
+        // Hand over only what brokers under their share can take beyond the slots already free. A broker takes
+        // slots if it holds some or asked for some lately: not one that died and is still listed in the registry.
         const counts = new Map<number, number>();
         for (const h of holders) if (h.live && h.nodeId !== this.#self.nodeId) counts.set(h.nodeId, (counts.get(h.nodeId) ?? 0) + 1);
+        const asked = (id: number) => performance.now() - (this.#wanting.get(id) ?? -Infinity) < 3 * this.#options.renewMs;
         let deficit = 0;
         for (const id of live) {
-          if (id !== this.#self.nodeId) deficit += Math.max(0, fairShare(id, live, this.#options.slotCount) - (counts.get(id) ?? 0));
+          const count = counts.get(id) ?? 0;
+          if (id === this.#self.nodeId || (count === 0 && !asked(id))) continue;
+          deficit += Math.max(0, fairShare(id, live, this.#options.slotCount) - count);
         }
         const handOver = Math.min(surplus, deficit - stillFree);
         if (handOver > 0) await this.#handOver(handOver);

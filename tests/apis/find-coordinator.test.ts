@@ -11,6 +11,7 @@ import { assertCodecRoundTrip } from '../helpers/conformance.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { until } from '../helpers/eventually.ts';
+import { startGroupCoordinator } from '../../runtime/groups/coordinator.ts';
 
 type Res = findCoordinator.FindCoordinatorResponse;
 
@@ -110,6 +111,9 @@ test('FindCoordinator: when the coordinating broker stops renewing (crash), anot
   const first = await startTestBroker({ nodeId: 21 }, { groupCoordinator: lease });
   const second = await startTestBroker({ nodeId: 22 }, { databaseUrl: first.databaseUrl, groupCoordinator: lease });
   try {
+    // Once the two have shared the slots (no handover under way), both name the holder of the group's slot.
+    const held = (x: TestBroker) => startGroupCoordinator(x.broker).leases.heldSlots().length;
+    await until(() => held(first) === 25 && held(second) === 25, 10_000, 'the brokers to share the slots');
     let holder = -1;
     await until(async () => {
       const [a, b] = await Promise.all([coordinatorOf(first.port, 'crash-group'), coordinatorOf(second.port, 'crash-group')]);
@@ -129,6 +133,11 @@ test('FindCoordinator: when the coordinating broker stops renewing (crash), anot
     }
     assert.equal(owner, staying.config.nodeId, 'the other broker coordinates the group');
     assert.ok(Date.now() - lostAt >= 1000, 'not before the lease could have expired');
+    // Every slot of the crashed broker is taken over, and stays where it is (it is not handed back to the crashed
+    // broker, which the registry still lists).
+    await until(() => held(staying) === 50, 10_000, 'the other broker to hold every slot');
+    await new Promise((r) => setTimeout(r, 4 * lease.renewMs));
+    assert.equal(held(staying), 50, 'no slot handed to the crashed broker');
     // The crashed broker has stopped coordinating on its own (its lease was not renewed).
     const stale = await coordinatorOf(crashing.port, 'crash-group');
     assert.notEqual(stale.nodeId, crashing.config.nodeId);
