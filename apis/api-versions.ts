@@ -1,5 +1,7 @@
 // ApiVersions (key 18), versions 0-4: the APIs and version ranges this broker serves, read from the registry.
 // v1 adds throttle time; v3 is flexible and carries the client's software name and version (validated).
+// v3+ also reports features (runtime/kafka-version.ts): metadata.version finalized at the level of the Kafka release
+// whose protocol we serve, and KIP-848's group.version at 1, with a constant finalized-features epoch.
 // A request at a version we don't know is answered in the v0 layout with UNSUPPORTED_VERSION and the full
 // list, so the client can retry at one we do (the connection does the v0 decoding for us).
 
@@ -7,6 +9,7 @@ import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import { features, FINALIZED_FEATURES_EPOCH } from '../runtime/kafka-version.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's ApiVersionsRequest.json and ApiVersionsResponse.json, versions 0-4.
 export const schema = {
@@ -83,5 +86,12 @@ export async function handle(request: ApiVersionsRequest & { unsupportedVersion?
   if (ctx.apiVersion >= 3 && (!softwarePattern.test(request.clientSoftwareName) || !softwarePattern.test(request.clientSoftwareVersion))) {
     return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys };
   }
-  return { errorCode: ErrorCode.NONE, apiKeys, throttleTimeMs: 0 };
+  return {
+    errorCode: ErrorCode.NONE,
+    apiKeys,
+    throttleTimeMs: 0,
+    supportedFeatures: features.map((f) => ({ name: f.name, minVersion: f.minVersion, maxVersion: f.maxVersion })),
+    finalizedFeaturesEpoch: FINALIZED_FEATURES_EPOCH,
+    finalizedFeatures: features.map((f) => ({ name: f.name, maxVersionLevel: f.finalizedLevel, minVersionLevel: f.finalizedLevel })),
+  };
 }

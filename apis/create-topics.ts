@@ -224,7 +224,6 @@ function check(t: CreatableTopic, existing: ReadonlyMap<string, Topic>, collisio
 }
 
 function created(plan: Plan, topicId: string, ctx: RequestContext): TopicResult {
-  const { config, info } = ctx.broker;
   return {
     name: plan.name,
     topicId,
@@ -232,7 +231,7 @@ function created(plan: Plan, topicId: string, ctx: RequestContext): TopicResult 
     errorMessage: null,
     numPartitions: plan.partitions,
     replicationFactor: 1,
-    configs: topicConfigEntries(plan.configs, config, info).map((e) => ({
+    configs: topicConfigEntries(plan.configs, ctx.broker.settings).map((e) => ({
       name: e.name,
       value: e.value,
       readOnly: false,

@@ -72,7 +72,7 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 type PartitionResult = NonNullable<NonNullable<DeleteRecordsResponse['topics']>[number]['partitions']>[number];
 
 export async function handle(request: DeleteRecordsRequest, ctx: RequestContext): Promise<DeleteRecordsResponse> {
-  const { store, config } = ctx.broker;
+  const { store, settings } = ctx.broker;
   const topics = await store.getTopics(request.topics.map((t) => t.name));
   const work: Promise<void>[] = [];
   const response: DeleteRecordsResponse = {
@@ -85,7 +85,7 @@ export async function handle(request: DeleteRecordsRequest, ctx: RequestContext)
           const out: PartitionResult = { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode: ErrorCode.NONE };
           if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
             out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-          } else if (!deletesByPolicy(topicConfigValue(topic.configs, 'cleanup.policy', config))) {
+          } else if (!deletesByPolicy(topicConfigValue(topic.configs, 'cleanup.policy', settings))) {
             out.errorCode = ErrorCode.POLICY_VIOLATION;
           } else if (p.offset < -1) {
             out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;

@@ -1,12 +1,13 @@
-// DescribeConfigs (key 32), versions 0-4: the configs of topics (resource type 2) and of this broker (type 4).
+// DescribeConfigs (key 32), versions 0-4: the configs of topics (resource type 2) and of brokers (type 4).
 // v0 has isDefault instead of a source; v1 adds the config source and synonyms (with includeSynonyms); v2 changes
 // nothing on the wire; v3 adds the config type and documentation (with includeDocumentation); v4 is flexible.
 // Topics: every setting of runtime/topic-configs.ts with the value in force, TOPIC_CONFIG when set on the topic,
-// else the source of the broker setting it falls back to (see runtime/config-entries.ts); unknown topics get
+// else the source of the broker setting it falls back to (dynamic for this broker, dynamic cluster default,
+// static when a flag set it, else DEFAULT_CONFIG: runtime/config-entries.ts); unknown topics get
 // UNKNOWN_TOPIC_OR_PARTITION, invalid names INVALID_TOPIC_EXCEPTION. Broker: the settings of
-// runtime/broker-configs.ts under Kafka's names, read-only, STATIC_BROKER_CONFIG. As in Kafka, the resource name
-// must be our node id or "" (the cluster-wide dynamic defaults: there are none, so the list is empty); another id
-// or a non-number gets INVALID_REQUEST. Other resource types (groups, broker loggers, client metrics) get
+// runtime/broker-configs.ts under Kafka's names, read-only unless Kafka changes them dynamically. As in Kafka, the
+// resource name must be our node id or "" (the cluster-wide dynamic defaults that are set); another id or a
+// non-number gets INVALID_REQUEST. Other resource types (groups, broker loggers, client metrics) get
 // INVALID_REQUEST. configurationKeys null or empty means every config; unknown keys are left out.
 
 import type { ApiSchema } from '../codec/schema.ts';
@@ -14,8 +15,8 @@ import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { topicNameProblem } from '../runtime/topic-names.ts';
-import { brokerConfigDefs } from '../runtime/broker-configs.ts';
-import { ConfigSource, topicConfigEntries, type ConfigEntry } from '../runtime/config-entries.ts';
+import { brokerConfigEntries, clusterDefaultEntries, topicConfigEntries } from '../runtime/config-entries.ts';
+import { ConfigResourceType as ResourceType, ConfigSource, resourceTypeName, type ConfigEntry } from '../runtime/config-types.ts';
 import type { Topic } from '../store/types.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's DescribeConfigsRequest.json and DescribeConfigsResponse.json, versions 0-4.
@@ -100,11 +101,6 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 
 export const concurrent = true;
 
-/** Kafka's ConfigResource.Type. */
-export const ResourceType = { UNKNOWN: 0, TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16, GROUP: 32 } as const;
-
-const resourceTypeNames: ReadonlyMap<number, string> = new Map(Object.entries(ResourceType).map(([k, v]) => [v, k]));
-
 type Resource = DescribeConfigsRequest['resources'][number];
 type Result = NonNullable<DescribeConfigsResponse['results']>[number];
 type ConfigResult = NonNullable<Result['configs']>[number];
@@ -120,23 +116,20 @@ export async function handle(request: DescribeConfigsRequest, ctx: RequestContex
 function describe(resource: Resource, request: DescribeConfigsRequest, topics: ReadonlyMap<string, Topic>, ctx: RequestContext): Result {
   const { resourceType, resourceName } = resource;
   const failed = (errorCode: number, errorMessage: string | null): Result => ({ errorCode, errorMessage, resourceType, resourceName, configs: [] });
-  const { config, info } = ctx.broker;
+  const { settings, info } = ctx.broker;
   let entries: ConfigEntry[];
-  let readOnly: boolean;
   switch (resourceType) {
     case ResourceType.TOPIC: {
       const problem = topicNameProblem(resourceName);
       if (problem !== null) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
       const topic = topics.get(resourceName);
       if (!topic) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
-      entries = topicConfigEntries(topic.configs, config, info);
-      readOnly = false;
+      entries = topicConfigEntries(topic.configs, settings);
       break;
     }
     case ResourceType.BROKER: {
-      readOnly = true;
       if (resourceName === '') {
-        entries = []; // cluster-wide dynamic defaults: pg-kafka has none
+        entries = clusterDefaultEntries(settings);
         break;
       }
       if (!/^[+-]?\d+$/.test(resourceName)) {
@@ -145,14 +138,11 @@ function describe(resource: Resource, request: DescribeConfigsRequest, topics: R
       if (Number(resourceName) !== info.nodeId) {
         return failed(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${info.nodeId} or empty string, but received ${resourceName}`);
       }
-      entries = brokerConfigDefs.map((d) => {
-        const value = d.value(config, info);
-        return { name: d.name, value, source: ConfigSource.STATIC_BROKER_CONFIG, synonyms: [{ name: d.name, value, source: ConfigSource.STATIC_BROKER_CONFIG }], type: d.type, doc: d.doc };
-      });
+      entries = brokerConfigEntries(settings);
       break;
     }
     default:
-      return failed(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${resourceTypeNames.get(resourceType) ?? resourceType}`);
+      return failed(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${resourceTypeName(resourceType)}`);
   }
 
   const keys = resource.configurationKeys;
@@ -164,7 +154,7 @@ function describe(resource: Resource, request: DescribeConfigsRequest, topics: R
   const configs = entries.map((e): ConfigResult => ({
     name: e.name,
     value: e.value,
-    readOnly,
+    readOnly: !e.alterable,
     isDefault: e.source === ConfigSource.DEFAULT_CONFIG,
     configSource: e.source,
     isSensitive: false,

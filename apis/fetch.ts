@@ -350,7 +350,7 @@ async function readAll(targets: Target[], request: FetchRequest, ctx: RequestCon
     if (t.fetchOffset < end) readable.push({ target: t, end, highWatermark: o.highWatermark });
   }
 
-  const options = (topic: Topic) => ({ topicCodec: topicCompression(topic.configs), allowZstd: ctx.apiVersion >= FIRST_ZSTD_VERSION });
+  const options = (topic: Topic) => ({ topicCodec: topicCompression(topic.configs, ctx.broker.settings), allowZstd: ctx.apiVersion >= FIRST_ZSTD_VERSION });
   let remaining = maxBytes;
   let haveData = false;
   for (let i = 0; i < readable.length && (remaining > 0 || !haveData);) {

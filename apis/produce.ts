@@ -241,7 +241,7 @@ function validatePartition(
     fail(out, ErrorCode.INVALID_RECORD, `produce requests must contain at least one record batch per partition (${where})`);
     return null;
   }
-  const max = maxMessageBytes(topic.configs, ctx.broker.config);
+  const max = maxMessageBytes(topic.configs, ctx.broker.settings);
   for (let at = 0; at < data.length;) {
     const size = batchSize(data, at);
     if (size < 0 || at + size > data.length) break; // truncated: readBatches reports it
@@ -278,7 +278,7 @@ function validatePartition(
 }
 
 function isCompacted(topic: Topic, ctx: RequestContext): boolean {
-  return topicConfigValue(topic.configs, 'cleanup.policy', ctx.broker.config).includes('compact');
+  return topicConfigValue(topic.configs, 'cleanup.policy', ctx.broker.settings).includes('compact');
 }
 
 interface RecordError {
@@ -342,7 +342,7 @@ async function appendAll(pending: PendingPartition[], ctx: RequestContext, versi
   if (todo.length === 0) return;
   const now = Date.now();
   for (const p of todo) {
-    if (usesLogAppendTime(p.topic.configs)) {
+    if (usesLogAppendTime(p.topic.configs, ctx.broker.settings)) {
       const append = p.append as PartitionAppend;
       append.logAppendTime = now;
       for (const b of append.batches) b.attributes |= BatchAttributes.timestampType;

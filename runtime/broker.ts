@@ -22,6 +22,7 @@ import { BrokerMetrics } from './metrics.ts';
 import { createOpsApp } from './http/app.ts';
 import { serveHttp, type HttpServer } from './http/serve.ts';
 import { retentionService } from './retention.ts';
+import { BrokerSettings } from './broker-settings.ts';
 
 export interface BrokerOptions {
   config: Config;
@@ -42,6 +43,7 @@ export class Broker implements BrokerServices {
   readonly clusterId: string;
   readonly closing: Promise<void>;
   readonly metrics: BrokerMetrics;
+  readonly settings: BrokerSettings;
   #info: BrokerInfo;
   readonly #cluster: BrokerRegistry;
   readonly #coordinatorOptions: Partial<CoordinatorOptions>;
@@ -64,6 +66,11 @@ export class Broker implements BrokerServices {
     this.#coordinatorOptions = options.groupCoordinator ?? {};
     this.closing = new Promise((resolve) => (this.#beginClosing = resolve));
     this.metrics = new BrokerMetrics({ openConnections: () => this.#connections.size });
+    const ownScope = String(options.config.nodeId);
+    this.settings = new BrokerSettings(options.config, () => this.#info, () => ({
+      perBroker: options.store.brokerConfigs(ownScope),
+      clusterDefault: options.store.brokerConfigs(''),
+    }));
   }
 
   static async create(options: BrokerOptions): Promise<Broker> {

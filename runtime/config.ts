@@ -50,7 +50,12 @@ export const configSchema = z.object({
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
-export type Config = z.output<typeof configSchema> & { advertisedHost: string; advertisedPort: number };
+export type Config = z.output<typeof configSchema> & {
+  advertisedHost: string;
+  advertisedPort: number;
+  /** The settings given by a flag, an environment variable or an override (DescribeConfigs: STATIC_BROKER_CONFIG). */
+  explicit: ReadonlySet<string>;
+};
 
 /** Every setting: flag name, environment variable and description, for --help and the README. */
 export const settingNames = Object.keys(configSchema.shape) as (keyof typeof configSchema.shape)[];
@@ -98,12 +103,13 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
   }
   const c = parsed.data;
   const wildcard = c.host === '0.0.0.0' || c.host === '::';
-  return { ...c, advertisedHost: c.advertisedHost ?? (wildcard ? '127.0.0.1' : c.host), advertisedPort: c.advertisedPort ?? c.port };
+  const explicit = new Set(Object.keys(raw).filter((k) => raw[k] !== undefined));
+  return { ...c, advertisedHost: c.advertisedHost ?? (wildcard ? '127.0.0.1' : c.host), advertisedPort: c.advertisedPort ?? c.port, explicit };
 }
 
 /** The configuration as one printable line, with the database password masked. */
 export function describeConfig(c: Config): string {
-  const shown: Record<string, unknown> = { ...c };
+  const { explicit: _explicit, ...shown }: Record<string, unknown> = { ...c };
   if (c.databaseUrl) shown.databaseUrl = maskUrl(c.databaseUrl);
   return Object.entries(shown).map(([k, v]) => `${k}=${v}`).join(' ');
 }

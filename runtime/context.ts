@@ -5,6 +5,7 @@ import type { Logger } from './log.ts';
 import type { Registry } from './registry.ts';
 import type { BrokerMetrics } from './metrics.ts';
 import type { Store } from '../store/index.ts';
+import type { BrokerSettings } from './broker-settings.ts';
 
 export interface BrokerInfo {
   readonly nodeId: number;
@@ -32,6 +33,8 @@ export interface Service {
 
 export interface BrokerServices {
   readonly config: Config;
+  /** Broker settings with their dynamic layers (AlterConfigs): what topic defaults and DescribeConfigs read. */
+  readonly settings: BrokerSettings;
   readonly store: Store;
   readonly registry: Registry;
   readonly log: Logger;

@@ -133,7 +133,7 @@ export class RetentionService implements Service {
         result.deleteStatements += deleted.statements;
         await dropAbortedBelowLogStart(sql, p.topicId, p.partition, logStart);
       }
-      if (compactsByPolicy(topicConfigValue(p.configs, 'cleanup.policy', this.#broker.config))) {
+      if (compactsByPolicy(topicConfigValue(p.configs, 'cleanup.policy', this.#broker.settings))) {
         result.compactedRows += await this.#compact(p, logStart, now);
       }
     }
@@ -147,12 +147,12 @@ export class RetentionService implements Service {
     const key = `${p.topicId}:${p.partition}`;
     const dirtyFrom = Math.max(logStart, this.#compactedTo.get(key) ?? logStart);
     let limit = Math.min(p.highWatermark, p.firstOpenOffset ?? p.highWatermark);
-    const lagMs = Number(topicConfigValue(p.configs, 'min.compaction.lag.ms', this.#broker.config));
+    const lagMs = Number(topicConfigValue(p.configs, 'min.compaction.lag.ms', this.#broker.settings));
     // Compaction stops at the first record younger than the lag (the first one retention by that age would keep).
     if (lagMs > 0 && limit > dirtyFrom) limit = await firstRetainedByTime(sql, p.topicId, p.partition, dirtyFrom, limit, now - lagMs);
     // Nothing new below the limit (it never moves back past the previous pass): only tombstones may have aged.
     limit = Math.max(limit, dirtyFrom);
-    const tombstonesBefore = now - Number(topicConfigValue(p.configs, 'delete.retention.ms', this.#broker.config));
+    const tombstonesBefore = now - Number(topicConfigValue(p.configs, 'delete.retention.ms', this.#broker.settings));
     const done = await compactPartition(sql, { topicId: p.topicId, partition: p.partition, logStartOffset: logStart, dirtyFrom, limit, tombstonesBefore });
     this.#compactedTo.set(key, limit);
     if (done.superseded + done.tombstones > 0) {
@@ -164,15 +164,15 @@ export class RetentionService implements Service {
   /** Where retention wants the partition's log to start (at least where it starts now). */
   async #target(p: RetentionPartition, now: number): Promise<number> {
     const broker = this.#broker;
-    if (!deletesByPolicy(topicConfigValue(p.configs, 'cleanup.policy', broker.config))) return p.logStartOffset;
+    if (!deletesByPolicy(topicConfigValue(p.configs, 'cleanup.policy', broker.settings))) return p.logStartOffset;
     const limit = Math.min(p.highWatermark, p.firstOpenOffset ?? p.highWatermark);
     if (limit <= p.logStartOffset) return p.logStartOffset;
     let target = p.logStartOffset;
-    const retentionMs = Number(topicConfigValue(p.configs, 'retention.ms', broker.config));
+    const retentionMs = Number(topicConfigValue(p.configs, 'retention.ms', broker.settings));
     if (retentionMs >= 0) {
       target = await firstRetainedByTime(broker.store.sql, p.topicId, p.partition, p.logStartOffset, limit, now - retentionMs);
     }
-    const retentionBytes = Number(topicConfigValue(p.configs, 'retention.bytes', broker.config));
+    const retentionBytes = Number(topicConfigValue(p.configs, 'retention.bytes', broker.settings));
     if (retentionBytes >= 0 && target < limit) {
       const bySize = await firstRetainedBySize(broker.store.sql, p.topicId, p.partition, target, limit, p.highWatermark, retentionBytes);
       target = Math.max(target, bySize);

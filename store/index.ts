@@ -5,7 +5,8 @@ import { connect, type Sql } from './db.ts';
 import { appendWithProducerState } from './append-producer.ts';
 import { appendRecords, hasProducerIds, maxTimestamp, offsetForTimestamp, partitionOffsets, readRecords, RecordSizes } from './log.ts';
 import { migrate } from './migrations.ts';
-import { APPEND_CHANNEL, AppendNotifier, parseAppendPayload, TOPICS_CHANNEL } from './notify.ts';
+import { APPEND_CHANNEL, AppendNotifier, BROKER_CONFIGS_SIGNAL, parseAppendPayload, TOPICS_CHANNEL } from './notify.ts';
+import { BrokerConfigCatalog, type ConfigMap } from './broker-configs.ts';
 import { TopicCatalog, type TopicRef } from './topics.ts';
 import type {
   AppendListener,
@@ -23,6 +24,7 @@ import type {
 export { InvalidPartitionsError, TopicCollisionError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from './errors.ts';
 export type * from './types.ts';
 export type { TopicRef } from './topics.ts';
+export type { ConfigMap } from './broker-configs.ts';
 
 export interface StoreOptions {
   log?: (message: string) => void;
@@ -35,6 +37,7 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
   try {
     await store.migrate();
     await store.listen();
+    await store.reloadBrokerConfigs();
   } catch (error) {
     await store.close();
     throw error;
@@ -49,6 +52,7 @@ export class Store {
   private readonly log: (message: string) => void;
   private readonly origin = randomUUID();
   private readonly topics: TopicCatalog;
+  private readonly brokerConfigCatalog: BrokerConfigCatalog;
   private readonly sizes = new RecordSizes();
   private readonly notifier: AppendNotifier;
   private readonly listeners = new Set<AppendListener>();
@@ -61,6 +65,7 @@ export class Store {
     this.sql = connect(url, { max: options.poolSize ?? 10 });
     this.notifySql = connect(url, { max: 1, settings: { synchronous_commit: 'off' }, applicationName: 'pg-kafka notify' });
     this.topics = new TopicCatalog(this.sql);
+    this.brokerConfigCatalog = new BrokerConfigCatalog(this.sql);
     this.notifier = new AppendNotifier(this.notifySql, this.origin, this.log);
   }
 
@@ -72,8 +77,15 @@ export class Store {
   async listen(): Promise<void> {
     const topics = await this.sql.listen(
       TOPICS_CHANNEL,
-      (name) => this.topics.invalidate(name),
-      () => this.topics.invalidate(), // (re)connected: notifications may have been missed
+      (name) => {
+        if (name === BROKER_CONFIGS_SIGNAL) void this.reloadBrokerConfigs();
+        else this.topics.invalidate(name);
+      },
+      () => {
+        // (re)connected: notifications may have been missed
+        this.topics.invalidate();
+        void this.reloadBrokerConfigs();
+      },
     );
     const appends = await this.sql.listen(APPEND_CHANNEL, (payload) => {
       const signals = parseAppendPayload(payload, this.origin);
@@ -127,9 +139,37 @@ export class Store {
     return this.topics.createPartitions(topic, total);
   }
 
-  /** Replaces the topic's explicit configs. Throws UnknownTopicError. */
-  setTopicConfigs(topic: TopicRef, configs: Record<string, string>): Promise<Topic> {
-    return this.topics.setConfigs(topic, configs);
+  /**
+   * The one way topic configs are written: replaces the topic's explicit configs with `change(current)`, atomically
+   * (row lock); `change` may throw to refuse. With `validateOnly` nothing is written and the topic is returned as it
+   * would be. Every broker on the database sees the change at once (NOTIFY). Throws UnknownTopicError.
+   */
+  updateTopicConfigs(topic: TopicRef, change: (current: ConfigMap) => Record<string, string>, options: { validateOnly?: boolean } = {}): Promise<Topic> {
+    return this.topics.updateConfigs(topic, change, !options.validateOnly);
+  }
+
+  // Dynamic broker configs
+
+  /** The dynamic broker configs of one scope (a node id, or '' for the cluster-wide defaults), from memory. */
+  brokerConfigs(scope: string): ConfigMap {
+    return this.brokerConfigCatalog.get(scope);
+  }
+
+  /**
+   * The one way dynamic broker configs are written: replaces those of `scope` with `change(current)`, atomically;
+   * `change` may throw to refuse. With `validateOnly` nothing is written. Every broker sees the change at once.
+   */
+  updateBrokerConfigs(scope: string, change: (current: ConfigMap) => Record<string, string>, options: { validateOnly?: boolean } = {}): Promise<ConfigMap> {
+    return this.brokerConfigCatalog.update(scope, change, !options.validateOnly);
+  }
+
+  /** Reads the dynamic broker configs again (openStore does, and every change notification). */
+  async reloadBrokerConfigs(): Promise<void> {
+    try {
+      await this.brokerConfigCatalog.reload();
+    } catch (error) {
+      this.log(`could not load dynamic broker configs: ${(error as Error).message}`);
+    }
   }
 
   // Partition logs

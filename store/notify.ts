@@ -1,6 +1,6 @@
-// Cross-process signals over LISTEN/NOTIFY. `kafka_topics` (payload: a topic name) is sent inside the transaction
-// that changes the topic. `kafka_append` (payload: "<origin> topicId:partition:highWatermark,...") is sent after the
-// append commits, by a coalescing notifier on its own connection with synchronous_commit off: a NOTIFY inside the
+// Cross-process signals over LISTEN/NOTIFY. `kafka_topics` (payload: a topic name, or BROKER_CONFIGS_SIGNAL) is sent
+// inside the transaction that changes the topic (or the dynamic broker configs). `kafka_append` (payload:
+// "<origin> topicId:partition:highWatermark,...") is sent after the append commits, by a coalescing notifier on its own connection with synchronous_commit off: a NOTIFY inside the
 // append transaction would hold PostgreSQL's global notify lock until the commit is flushed, serialising every
 // producer's commit, and would cost a statement per produce. Here a burst of appends shares one NOTIFY, sent off
 // the produce path; the cost is one round trip of extra latency for consumers on other brokers. A broker alone on
@@ -8,6 +8,8 @@
 import type { Sql } from 'postgres';
 
 export const TOPICS_CHANNEL = 'kafka_topics';
+/** Payload on TOPICS_CHANNEL meaning "dynamic broker configs changed" ('*' is not allowed in topic names). */
+export const BROKER_CONFIGS_SIGNAL = '*broker-configs';
 export const APPEND_CHANNEL = 'kafka_append';
 
 /** NOTIFY payloads must stay under 8000 bytes. */

@@ -188,13 +188,27 @@ export class TopicCatalog {
     return topic;
   }
 
-  /** Replaces the topic's explicitly set configs with `configs` (the caller merges for incremental changes). */
-  async setConfigs(ref: TopicRef, configs: Record<string, string>): Promise<Topic> {
-    const topic = await this.sql.begin(async (tx) => {
-      const [row] = await tx<TopicRow[]>`
-        update kafka.topics set configs = ${tx.json(configs)} where ${match(tx, ref)}
-        returning id, topic_id, name, partitions, configs`;
+  /**
+   * Replaces the topic's explicitly set configs with what `change` makes of the current ones, under the topic's row
+   * lock (concurrent incremental changes don't lose each other's). `change` may throw to refuse: nothing is written.
+   * With `write` false nothing is written either (validate_only); the topic is returned as it would be.
+   * Throws UnknownTopicError.
+   */
+  async updateConfigs(ref: TopicRef, change: (current: Readonly<Record<string, string>>) => Record<string, string>, write: boolean): Promise<Topic> {
+    if (!write) {
+      const [row] = await this.sql<TopicRow[]>`
+        select id, topic_id, name, partitions, configs from kafka.topics where ${match(this.sql, ref)}`;
       if (!row) throw new UnknownTopicError(nameOf(ref));
+      return toTopic({ ...row, configs: change(Object.freeze({ ...row.configs })) });
+    }
+    const topic = await this.sql.begin(async (tx) => {
+      const [current] = await tx<TopicRow[]>`
+        select id, topic_id, name, partitions, configs from kafka.topics where ${match(tx, ref)} for update`;
+      if (!current) throw new UnknownTopicError(nameOf(ref));
+      const configs = change(Object.freeze({ ...current.configs }));
+      const [row] = await tx<TopicRow[]>`
+        update kafka.topics set configs = ${tx.json(configs)} where id = ${current.id}
+        returning id, topic_id, name, partitions, configs`;
       await tx`select pg_notify(${TOPICS_CHANNEL}, ${row.name})`;
       return toTopic(row);
     });
@@ -211,7 +225,7 @@ export class TopicCatalog {
 /** A topic by name, or a Topic object (matched by its internal id, so a re-created topic of that name is not hit). */
 export type TopicRef = string | Topic;
 
-function match(sql: TransactionSql, ref: TopicRef) {
+function match(sql: Sql | TransactionSql, ref: TopicRef) {
   return typeof ref === 'string' ? sql`name = ${ref}` : sql`id = ${ref.id}`;
 }
 

@@ -55,7 +55,7 @@ test('concurrent creates of one name: exactly one wins', async () => {
   assert.equal(n, 2);
 });
 
-test('createPartitions and setTopicConfigs', async () => {
+test('createPartitions and updateTopicConfigs', async () => {
   const { stores: [store] } = await openStores();
   const topic = await store.createTopic({ name: 'grow', partitions: 2 });
   await store.append([part(topic, 1, [batch(values(3))])]);
@@ -70,11 +70,11 @@ test('createPartitions and setTopicConfigs', async () => {
   await assert.rejects(store.createPartitions('nope', 3), UnknownTopicError);
   assert.equal((await store.createPartitions(grown, 6)).partitions, 6);
 
-  const configured = await store.setTopicConfigs('grow', { 'retention.ms': '1000', 'compression.type': 'lz4' });
+  const configured = await store.updateTopicConfigs('grow', () => ({ 'retention.ms': '1000', 'compression.type': 'lz4' }));
   assert.deepEqual(configured.configs, { 'retention.ms': '1000', 'compression.type': 'lz4' });
-  assert.deepEqual((await store.setTopicConfigs('grow', { 'retention.ms': '5' })).configs, { 'retention.ms': '5' });
+  assert.deepEqual((await store.updateTopicConfigs('grow', () => ({ 'retention.ms': '5' }))).configs, { 'retention.ms': '5' });
   assert.deepEqual((await store.getTopics(['grow'])).get('grow')!.configs, { 'retention.ms': '5' });
-  await assert.rejects(store.setTopicConfigs('nope', {}), UnknownTopicError);
+  await assert.rejects(store.updateTopicConfigs('nope', () => ({})), UnknownTopicError);
 });
 
 test('topic caches follow changes made by another store (another broker)', async () => {
@@ -87,7 +87,7 @@ test('topic caches follow changes made by another store (another broker)', async
 
   await a.createPartitions('shared', 4);
   await eventually(async () => (await b.getTopics(['shared'])).get('shared')!.partitions === 4);
-  await a.setTopicConfigs('shared', { 'max.message.bytes': '100' });
+  await a.updateTopicConfigs('shared', () => ({ 'max.message.bytes': '100' }));
   await eventually(async () => (await b.getTopics(['shared'])).get('shared')!.configs['max.message.bytes'] === '100');
 
   await a.deleteTopic('shared');
