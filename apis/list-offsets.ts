@@ -12,6 +12,7 @@ import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import { LEADER_EPOCH } from '../runtime/leadership.ts';
 import { visibleEnd } from '../runtime/isolation.ts';
 import { UnknownPartitionError } from '../store/errors.ts';
 import type { PartitionOffsets, Topic } from '../store/types.ts';
@@ -104,8 +105,6 @@ interface Lookup {
 }
 
 const NOT_FOUND = { timestamp: -1, offset: -1, leaderEpoch: -1 } as const;
-/** There is one leader per partition and it never changes: epoch 0. */
-const LEADER_EPOCH = 0;
 
 export async function handle(request: ListOffsetsRequest, ctx: RequestContext): Promise<ListOffsetsResponse> {
   const { store } = ctx.broker;

@@ -16,6 +16,7 @@ import { apiCodec } from '../codec/api-codec.ts';
 import { ZERO_UUID } from '../codec/compile.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import { ledPartition } from '../runtime/leadership.ts';
 import { isValidTopicName } from '../runtime/topic-names.ts';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../runtime/authorized-operations.ts';
 import { TopicCollisionError, TopicExistsError } from '../store/errors.ts';
@@ -125,15 +126,7 @@ export async function handle(request: MetadataRequest, ctx: RequestContext): Pro
     name: t.name,
     topicId: t.topicId,
     isInternal: false,
-    partitions: Array.from({ length: t.partitions }, (_, i) => ({
-      errorCode: ErrorCode.NONE,
-      partitionIndex: i,
-      leaderId: nodeId,
-      leaderEpoch: 0,
-      replicaNodes: [nodeId],
-      isrNodes: [nodeId],
-      offlineReplicas: [],
-    })),
+    partitions: Array.from({ length: t.partitions }, (_, i) => ledPartition(nodeId, i)),
     topicAuthorizedOperations: topicOps,
   });
   const failed = (errorCode: number, name: string | null, topicId = ZERO_UUID): TopicResult => ({

@@ -11,6 +11,7 @@
 import { BatchAttributes, encodeBatch, RECORD_BATCH_OVERHEAD, type EncodeRecord, type RecordHeader } from '../codec/record-batch.ts';
 import { Compression } from '../codec/compression.ts';
 import type { StoredRecord } from '../store/types.ts';
+import { LEADER_EPOCH } from './leadership.ts';
 
 export interface BuildOptions {
   /** The topic's codec (topicCompression()), or null to keep each producer's codec. */
@@ -83,7 +84,7 @@ function encodeGroup(records: readonly StoredRecord[], start: number, end: numbe
   return encodeBatch(
     {
       baseOffset,
-      partitionLeaderEpoch: 0,
+      partitionLeaderEpoch: LEADER_EPOCH,
       attributes: first.attributes & KEPT_BITS,
       baseTimestamp,
       producerId: first.producerId,

@@ -7,6 +7,7 @@ import { appendRecords, hasProducerIds, maxTimestamp, offsetForTimestamp, partit
 import { migrate } from './migrations.ts';
 import { APPEND_CHANNEL, AppendNotifier, BROKER_CONFIGS_SIGNAL, parseAppendPayload, TOPICS_CHANNEL } from './notify.ts';
 import { BrokerConfigCatalog, type ConfigMap } from './broker-configs.ts';
+import { logDirName, logDirUsage, type LogDirUsage } from './log-dirs.ts';
 import { TopicCatalog, type TopicRef } from './topics.ts';
 import type {
   AppendListener,
@@ -25,6 +26,7 @@ export { InvalidPartitionsError, TopicCollisionError, TopicExistsError, UnknownP
 export type * from './types.ts';
 export type { TopicRef } from './topics.ts';
 export type { ConfigMap } from './broker-configs.ts';
+export type { LogDirUsage, PartitionSize } from './log-dirs.ts';
 
 export interface StoreOptions {
   log?: (message: string) => void;
@@ -48,6 +50,8 @@ export async function openStore(url: string, options: StoreOptions = {}): Promis
 export class Store {
   /** The main pool, for store modules (groups, producer state) that live in store/ too. */
   readonly sql: Sql;
+  /** The database as DescribeLogDirs names it: postgresql://host:port/dbname (no credentials). */
+  readonly logDir: string;
   private readonly notifySql: Sql;
   private readonly log: (message: string) => void;
   private readonly origin = randomUUID();
@@ -63,6 +67,7 @@ export class Store {
   constructor(url: string, options: StoreOptions = {}) {
     this.log = options.log ?? (() => {});
     this.sql = connect(url, { max: options.poolSize ?? 10 });
+    this.logDir = logDirName(url);
     this.notifySql = connect(url, { max: 1, settings: { synchronous_commit: 'off' }, applicationName: 'pg-kafka notify' });
     this.topics = new TopicCatalog(this.sql);
     this.brokerConfigCatalog = new BrokerConfigCatalog(this.sql);
@@ -146,6 +151,11 @@ export class Store {
    */
   updateTopicConfigs(topic: TopicRef, change: (current: ConfigMap) => Record<string, string>, options: { validateOnly?: boolean } = {}): Promise<Topic> {
     return this.topics.updateConfigs(topic, change, !options.validateOnly);
+  }
+
+  /** Estimated size of each partition of `topics` (null: all) and of the database (store/log-dirs.ts). */
+  logDirUsage(topics: string[] | null): Promise<LogDirUsage> {
+    return logDirUsage(this.sql, topics);
   }
 
   // Dynamic broker configs
