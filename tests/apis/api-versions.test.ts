@@ -57,3 +57,23 @@ test('ApiVersions: an invalid client software name gets INVALID_REQUEST', async 
   assert.equal(res.errorCode, ErrorCode.INVALID_REQUEST);
   client.close();
 });
+
+test('ApiVersions v3+: metadata.version (Kafka 4.0-IV3, level 25) and group.version 1 as supported and finalized features', async () => {
+  const client = await RawClient.connect(tb.port);
+  for (const v of [3, 4]) {
+    const res = await client.request<apiVersions.ApiVersionsResponse>(apiVersions, v, { clientSoftwareName: 'a', clientSoftwareVersion: '1' });
+    assert.deepEqual(res.supportedFeatures, [
+      { name: 'metadata.version', minVersion: 7, maxVersion: 25 },
+      { name: 'group.version', minVersion: 0, maxVersion: 1 },
+    ], `v${v}`);
+    assert.deepEqual(res.finalizedFeatures, [
+      { name: 'metadata.version', maxVersionLevel: 25, minVersionLevel: 25 },
+      { name: 'group.version', maxVersionLevel: 1, minVersionLevel: 1 },
+    ]);
+    assert.ok((res.finalizedFeaturesEpoch ?? -1) >= 0);
+  }
+  // Before v3 there are no features on the wire.
+  const v2 = await client.request<apiVersions.ApiVersionsResponse>(apiVersions, 2, { clientSoftwareName: 'a', clientSoftwareVersion: '1' });
+  assert.equal(v2.supportedFeatures, undefined);
+  client.close();
+});

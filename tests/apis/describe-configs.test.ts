@@ -85,8 +85,9 @@ test('DescribeConfigs v1+: config sources; synonyms only with includeSynonyms', 
     { name: 'message.max.bytes', value: '2000000', source: 4 },
   ]);
   assert.deepEqual(tuned.get('cleanup.policy')?.synonyms, [{ name: 'log.cleanup.policy', value: 'delete', source: 5 }]);
-  assert.deepEqual(tuned.get('min.compaction.lag.ms')?.synonyms, []); // no broker setting behind it
-  assert.equal(tuned.get('min.compaction.lag.ms')?.configSource, 5);
+  assert.deepEqual(tuned.get('min.compaction.lag.ms')?.synonyms, [{ name: 'log.cleaner.min.compaction.lag.ms', value: '0', source: 5 }]);
+  assert.deepEqual(tuned.get('remote.storage.enable')?.synonyms, []); // no broker setting behind it
+  assert.equal(tuned.get('remote.storage.enable')?.configSource, 5);
   assert.equal(tuned.get('compression.type')?.configType, 0); // not before v3
 });
 
@@ -129,7 +130,7 @@ test('DescribeConfigs: unknown topics get UNKNOWN_TOPIC_OR_PARTITION, invalid na
   assert.equal((await tb.store.getTopics(['no-such-topic'])).size, 0); // never auto-created
 });
 
-test('DescribeConfigs: this broker\'s settings under Kafka\'s names, read-only, STATIC_BROKER_CONFIG', async () => {
+test('DescribeConfigs: this broker\'s settings under Kafka\'s names; STATIC_BROKER_CONFIG only when set by a flag, read-only unless dynamic', async () => {
   for (const v of [0, 1, 4]) {
     const res = await ask(v, [broker('3')], { includeSynonyms: true, includeDocumentation: true });
     const r = res.results?.[0];
@@ -143,26 +144,41 @@ test('DescribeConfigs: this broker\'s settings under Kafka\'s names, read-only, 
     assert.equal(c.get('broker.id')?.value, '3');
     assert.equal(c.get('node.id')?.value, '3');
     assert.equal(c.get('log.retention.hours')?.value, '168');
+    assert.equal(c.get('log.retention.ms')?.value, '604800000');
+    assert.equal(c.get('inter.broker.protocol.version')?.value, '4.0-IV3');
     assert.equal(c.get('advertised.listeners')?.value, `PLAINTEXT://127.0.0.1:${tb.port}`);
     assert.equal(c.get('group.min.session.timeout.ms')?.value, String(tb.config.groupMinSessionTimeoutMs));
-    for (const e of c.values()) {
-      assert.equal(e.readOnly, true);
-      if (v === 0) assert.equal(e.isDefault, false);
-      else assert.equal(e.configSource, 4);
-      if (v >= 1) assert.deepEqual(e.synonyms, [{ name: e.name, value: e.value, source: 4 }]);
+    for (const def of brokerConfigDefs) {
+      const e = c.get(def.name);
+      assert.ok(e, def.name);
+      const source = def.setting !== null && tb.config.explicit.has(def.setting) ? 4 : 5;
+      assert.equal(e.readOnly, !def.dynamic, def.name);
+      if (v === 0) assert.equal(e.isDefault, source === 5, def.name);
+      else assert.equal(e.configSource, source, def.name);
+      if (v >= 1) assert.deepEqual(e.synonyms, [{ name: e.name, value: e.value, source }]);
       if (v >= 3) assert.ok((e.documentation ?? '').length > 0);
     }
+    if (v >= 1) {
+      assert.equal(c.get('message.max.bytes')?.configSource, 4); // --message-max-bytes was given
+      assert.equal(c.get('num.partitions')?.configSource, 4);
+      assert.equal(c.get('group.min.session.timeout.ms')?.configSource, 5); // not given: Kafka's default
+      assert.equal(c.get('inter.broker.protocol.version')?.configSource, 5);
+    }
+    assert.equal(c.get('message.max.bytes')?.readOnly, false);
+    assert.equal(c.get('log.retention.ms')?.readOnly, false);
+    assert.equal(c.get('num.partitions')?.readOnly, true);
     if (v >= 3) {
       assert.equal(c.get('num.partitions')?.configType, 3);
       assert.equal(c.get('auto.create.topics.enable')?.configType, 1);
       assert.equal(c.get('advertised.listeners')?.configType, 2);
+      assert.equal(c.get('log.cleanup.policy')?.configType, 7);
     }
   }
   const filtered = await ask(4, [broker('3', ['num.partitions'])]);
   assert.deepEqual(filtered.results?.[0].configs?.map((c) => [c.name, c.value]), [['num.partitions', '2']]);
 });
 
-test('DescribeConfigs: "" (cluster-wide dynamic defaults) is empty; other node ids and non-numbers get INVALID_REQUEST', async () => {
+test('DescribeConfigs: "" (cluster-wide dynamic defaults) is empty while none are set; other node ids and non-numbers get INVALID_REQUEST', async () => {
   const res = await ask(4, [broker(''), broker('4'), broker('abc'), broker('+3')]);
   assert.deepEqual(res.results?.map((r) => [r.resourceName, r.errorCode]), [
     ['', 0],
@@ -212,10 +228,32 @@ test('kafkajs: describeConfigs agrees with the store', async () => {
     assert.equal(tuned?.configEntries.length, Object.keys(topicConfigDefs).length);
     const b = res.resources.find((r) => r.resourceType === BROKER);
     assert.deepEqual(b?.configEntries.map((e) => [e.configName, e.configValue, e.readOnly]), [
-      ['message.max.bytes', '2000000', true],
+      ['message.max.bytes', '2000000', false],
       ['num.partitions', '2', true],
     ].sort((x, y) => brokerConfigDefs.findIndex((d) => d.name === x[0]) - brokerConfigDefs.findIndex((d) => d.name === y[0])));
   } finally {
     await admin.disconnect();
+  }
+});
+
+test('DescribeConfigs: without --message-max-bytes, max.message.bytes is DEFAULT_CONFIG (issue 14)', async () => {
+  const other = await startTestBroker({ nodeId: 4 }, { databaseUrl: tb.databaseUrl });
+  const c2 = await RawClient.connect(other.port);
+  try {
+    for (const v of [0, 1, 4]) {
+      const res = await c2.request<Res>(describeConfigs, v, { resources: [topic('plain', ['max.message.bytes']), broker('4', ['message.max.bytes'])], includeSynonyms: true, includeDocumentation: false });
+      const [t, b] = res.results ?? [];
+      const e = t.configs?.[0];
+      assert.equal(e?.value, '1048588', `v${v}`);
+      if (v === 0) assert.equal(e?.isDefault, true);
+      else {
+        assert.equal(e?.configSource, 5);
+        assert.deepEqual(e?.synonyms, [{ name: 'message.max.bytes', value: '1048588', source: 5 }]);
+        assert.equal(b.configs?.[0].configSource, 5);
+      }
+    }
+  } finally {
+    c2.close();
+    await other.stopBroker();
   }
 });
