@@ -20,28 +20,27 @@ export interface LogDirUsage {
 
 /** Sizes of the partitions of `topics` (null: every topic); unknown topics are left out. */
 export async function logDirUsage(sql: Sql, topics: string[] | null): Promise<LogDirUsage> {
-  const rows = await sql<{ topic: string; partition: number; count: string; total: string; table_bytes: string; database_bytes: string }[]>`
-    with counts as (
+  // Sizes once (pg_database_size walks the database's files: never per row), counts per partition.
+  const [[sizes], rows] = await Promise.all([
+    sql<{ table_bytes: string; database_bytes: string; records: string }[]>`
+      select pg_table_size('kafka.records'::regclass) as table_bytes,
+             pg_database_size(current_database()) as database_bytes,
+             (select coalesce(sum(greatest(next_offset - log_start_offset, 0)), 0) from kafka.partitions) as records`,
+    sql<{ topic: string; partition: number; count: string }[]>`
       select t.name as topic, p.partition, greatest(p.next_offset - p.log_start_offset, 0) as count
       from kafka.partitions p join kafka.topics t on t.id = p.topic_id
-    )
-    select c.topic, c.partition, c.count,
-           (select coalesce(sum(count), 0) from counts) as total,
-           pg_table_size('kafka.records'::regclass) as table_bytes,
-           pg_database_size(current_database()) as database_bytes
-    from counts c
-    ${topics === null ? sql`` : sql`where c.topic = any(${topics}::text[])`}
-    order by c.topic, c.partition`;
-  const [db] = rows.length > 0 ? rows : await sql<{ database_bytes: string }[]>`select pg_database_size(current_database()) as database_bytes`;
-  const total = rows.length > 0 ? Number(rows[0].total) : 0;
-  const tableBytes = rows.length > 0 ? Number(rows[0].table_bytes) : 0;
+      ${topics === null ? sql`` : sql`where t.name = any(${topics}::text[])`}
+      order by t.name, p.partition`,
+  ]);
+  const total = Number(sizes.records);
+  const tableBytes = Number(sizes.table_bytes);
   return {
     partitions: rows.map((r) => ({
       topic: r.topic,
       partition: r.partition,
       bytes: total > 0 ? Math.round((tableBytes * Number(r.count)) / total) : 0,
     })),
-    databaseBytes: Number(db.database_bytes),
+    databaseBytes: Number(sizes.database_bytes),
   };
 }
 
