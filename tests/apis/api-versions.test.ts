@@ -74,6 +74,7 @@ test('ApiVersions v3+: metadata.version (Kafka 4.0-IV3, level 25) and group.vers
   }
   // Before v3 there are no features on the wire.
   const v2 = await client.request<apiVersions.ApiVersionsResponse>(apiVersions, 2, { clientSoftwareName: 'a', clientSoftwareVersion: '1' });
-  assert.equal(v2.supportedFeatures, undefined);
+  assert.deepEqual(v2.supportedFeatures, []);
+  assert.deepEqual(v2.finalizedFeatures, []);
   client.close();
 });
