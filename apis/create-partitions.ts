@@ -10,6 +10,7 @@ import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import { Refused } from '../runtime/refused.ts';
 import { MAX_PARTITIONS_PER_TOPIC } from '../runtime/topic-names.ts';
 import { InvalidPartitionsError, UnknownTopicError } from '../store/errors.ts';
 import { assignmentProblem } from '../runtime/replica-assignment.ts';
@@ -69,14 +70,6 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 
 type Wanted = CreatePartitionsRequest['topics'][number];
 type Result = NonNullable<CreatePartitionsResponse['results']>[number];
-
-class Refused extends Error {
-  readonly code: number;
-  constructor(code: number, message: string | null) {
-    super(message ?? '');
-    this.code = code;
-  }
-}
 
 export async function handle(request: CreatePartitionsRequest, ctx: RequestContext): Promise<CreatePartitionsResponse> {
   const { store } = ctx.broker;

@@ -19,6 +19,7 @@ import { apiCodec } from '../codec/api-codec.ts';
 import { ZERO_UUID } from '../codec/compile.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import { Refused } from '../runtime/refused.ts';
 import { MAX_PARTITIONS_PER_TOPIC, topicNameProblem } from '../runtime/topic-names.ts';
 import { topicConfigDefs, validateTopicConfigs } from '../runtime/topic-configs.ts';
 import { topicConfigEntries } from '../runtime/config-entries.ts';
@@ -112,7 +113,6 @@ export interface CreateTopicsResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<CreateTopicsRequest, CreateTopicsResponse>(schema);
 
-
 type CreatableTopic = CreateTopicsRequest['topics'][number];
 type TopicResult = NonNullable<CreateTopicsResponse['topics']>[number];
 
@@ -121,14 +121,6 @@ interface Plan {
   name: string;
   partitions: number;
   configs: Record<string, string>;
-}
-
-class Refused extends Error {
-  readonly code: number;
-  constructor(code: number, message: string) {
-    super(message);
-    this.code = code;
-  }
 }
 
 export async function handle(request: CreateTopicsRequest, ctx: RequestContext): Promise<CreateTopicsResponse> {

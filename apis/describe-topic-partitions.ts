@@ -10,6 +10,7 @@ import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { ErrorCode } from '../codec/errors.ts';
+import { ZERO_UUID } from '../codec/compile.ts';
 import { ledPartition } from '../runtime/leadership.ts';
 import { TOPIC_OPERATIONS } from '../runtime/authorized-operations.ts';
 import { topicNameProblem } from '../runtime/topic-names.ts';
@@ -103,7 +104,6 @@ export const concurrent = true;
 
 /** Kafka's max.request.partition.size.limit default: the most partitions one answer carries. */
 export const MAX_PARTITIONS_PER_RESPONSE = 2000;
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 type TopicResult = NonNullable<DescribeTopicPartitionsResponse['topics']>[number];
 

@@ -15,6 +15,7 @@ import { ErrorCode } from '../codec/errors.ts';
 import { UnknownTopicError } from '../store/errors.ts';
 import type { ConfigMap } from '../store/index.ts';
 import type { RequestContext } from './context.ts';
+import { Refused } from './refused.ts';
 import { topicConfigDef, topicConfigValue, invalidValueMessage } from './topic-configs.ts';
 import { brokerConfigByName } from './broker-configs.ts';
 import { ConfigResourceType, ConfigType, resourceTypeName } from './config-types.ts';
@@ -43,14 +44,6 @@ export interface AlterResult {
 
 /** Incremental: the ops apply to the current configs. Replace (legacy AlterConfigs): the SETs are the new set. */
 export type AlterMode = 'incremental' | 'replace';
-
-class Refused extends Error {
-  readonly code: number;
-  constructor(code: number, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
 
 const OK: AlterResult = { errorCode: ErrorCode.NONE, errorMessage: null };
 
