@@ -150,7 +150,7 @@ async function alterTopic(r: AlterResource, mode: AlterMode, validateOnly: boole
 
 async function alterBroker(r: AlterResource, mode: AlterMode, validateOnly: boolean, ctx: RequestContext): Promise<void> {
   const scope = r.resourceName;
-  if (scope !== '' && !/^\d+$/.test(scope)) {
+  if (scope !== '' && (!/^\d+$/.test(scope) || Number(scope) > 2147483647)) {
     throw new Refused(ErrorCode.INVALID_REQUEST, `Broker id must be an integer, but it is: ${scope}`);
   }
   const fixed: string[] = [];
