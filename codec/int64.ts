@@ -19,6 +19,7 @@ export function isSafeInt64(v: Int64): v is number {
 
 /** a + b, kept within int64 (Kafka would overflow; a sum past the range means "for ever" where it is used). */
 export function addInt64Saturating(a: Int64, b: Int64): Int64 {
+  if (typeof a === 'number' && typeof b === 'number' && Number.isSafeInteger(a + b)) return a + b;
   const sum = BigInt(a) + BigInt(b);
   return toInt64(sum > INT64_MAX ? INT64_MAX : sum < INT64_MIN ? INT64_MIN : sum);
 }

@@ -6,7 +6,7 @@ import { Writer } from './writer.ts';
 import { crc32c } from './crc32c.ts';
 import { compress, type CompressOptions, CompressionError, decompress, isCompressionType } from './compression.ts';
 import { ErrorCode } from './errors.ts';
-import { clampToSafe, isSafeInt64 } from './int64.ts';
+import { addInt64Saturating, clampToSafe, type Int64, isSafeInt64 } from './int64.ts';
 
 export interface RecordHeader {
   key: string;
@@ -305,10 +305,11 @@ export interface EncodeBatchInput {
   partitionLeaderEpoch?: number;
   /** Timestamp type, transactional and control bits; the compression bits come from the compression argument. */
   attributes?: number;
-  baseTimestamp: number;
+  /** Int64s are written exactly, from a number or a bigint (a client may send any). */
+  baseTimestamp: Int64;
   /** Default: baseTimestamp + the largest timestampDelta. */
-  maxTimestamp?: number;
-  producerId?: number;
+  maxTimestamp?: Int64;
+  producerId?: Int64;
   producerEpoch?: number;
   baseSequence?: number;
   /** Default: the largest record offsetDelta. Larger when records at the end of the batch are gone (compaction). */
@@ -504,7 +505,7 @@ export function encodeBatch(input: EncodeBatchInput, compression = 0, options?: 
   w.int16(attributes);
   w.int32(Math.max(lastOffsetDelta, input.lastOffsetDelta ?? -1));
   w.int64(input.baseTimestamp);
-  w.int64(input.maxTimestamp ?? input.baseTimestamp + maxTimestampDelta);
+  w.int64(input.maxTimestamp ?? addInt64Saturating(input.baseTimestamp, maxTimestampDelta));
   w.int64(input.producerId ?? -1);
   w.int16(input.producerEpoch ?? -1);
   w.int32(input.baseSequence ?? -1);

@@ -8,6 +8,7 @@ import { consumerGroupsMigration } from './migrations-consumer-groups.ts';
 import { messagesViewMigration } from './migrations-messages-view.ts';
 import { batchBoundariesMigration } from './migrations-batch-boundaries.ts';
 import { topicCollisionsMigration } from './migrations-topic-collisions.ts';
+import { stringsMigration } from './migrations-strings.ts';
 
 export interface Migration {
   version: number;
@@ -96,6 +97,7 @@ export const migrations: readonly Migration[] = [
   messagesViewMigration,
   batchBoundariesMigration,
   topicCollisionsMigration,
+  stringsMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */
