@@ -14,7 +14,7 @@ import * as describeConfigsApi from '../../apis/describe-configs.ts';
 import * as describeGroupsApi from '../../apis/describe-groups.ts';
 import { ErrorCode } from '../../codec/errors.ts';
 import { Writer } from '../../codec/writer.ts';
-import { ESCAPED_PREFIX, fromPgText, toPgText } from '../../store/pg-text.ts';
+import { ESCAPED_PREFIX, fromPgJson, fromPgText, toPgJson, toPgText } from '../../store/pg-text.ts';
 import { migrate } from '../../store/migrations.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
@@ -65,6 +65,11 @@ test('the stored form: reversible, no U+0000, ordinary strings unchanged', () =>
   assert.equal(toPgText('plain \\ text'), 'plain \\ text');
   assert.equal(toPgText('a\u0000b'), `${ESCAPED_PREFIX}a\\0b`);
   assert.equal(utf8(long('x')), 32_767);
+  const doc = { 'k\u0000': ['\u0000', 'plain', { [ESCAPED_PREFIX]: `${ESCAPED_PREFIX}\\0` }], n: 1, none: null };
+  const json = toPgJson(doc);
+  assert.equal(json.includes('\\u0000'), false);
+  assert.deepEqual(fromPgJson(json), doc);
+  assert.equal(toPgJson({ a: ['b', 1] }), '{"a":["b",1]}');
 });
 
 /** The text PostgreSQL holds (what psql shows): read as bytes, so the store's text type does not turn it back. */
