@@ -22,6 +22,7 @@ import { commit, describe, join, sync } from '../helpers/groups.ts';
 import { addOffsets, endTxn, initOk, txnOffsetCommit } from '../helpers/transactions.ts';
 import { fetchOne, flatten, makeBatch, produceOne, type TestRecord } from '../helpers/data-path.ts';
 import { until } from '../helpers/eventually.ts';
+import { consumerHeartbeat, describeConsumerGroup } from '../helpers/consumer-groups.ts';
 
 let tb: TestBroker;
 let client: RawClient;
@@ -130,6 +131,33 @@ test('JoinGroup / SyncGroup / DescribeGroups: group, client, instance and member
       const [stored] = await storedText(tb.store.sql<{ v: Uint8Array }[]>`
         select convert_to(group_id || ' ' || (members->0->>'clientId'), 'UTF8') as v from kafka.groups where group_id = ${groupId}`);
       assert.equal(stored, `${toPgText(groupId)} ${toPgText(c.clientId as string)}`);
+    } finally {
+      c.close();
+    }
+  }
+});
+
+test('ConsumerGroupHeartbeat / ConsumerGroupDescribe (KIP-848): group, member, instance, rack and client ids', async () => {
+  const tags = samples('k');
+  for (let i = 0; i < tags.length; i++) {
+    const groupId = tags[i];
+    const memberId = `member\u0000${i}`;
+    const c = await RawClient.connect(tb.port);
+    try {
+      c.clientId = `kclient\u0000${i}`;
+      const res = await consumerHeartbeat(c, {
+        groupId, memberId, instanceId: `kinst\u0000${i}`, rackId: `rack\u0000${i}`, rebalanceTimeoutMs: 10_000,
+        subscribedTopicNames: ['strings'], serverAssignor: 'uniform', topicPartitions: [],
+      });
+      assert.equal(res.errorCode, ErrorCode.NONE, res.errorMessage ?? '');
+      assert.equal(res.memberId, memberId);
+      const g = await describeConsumerGroup(c, groupId);
+      assert.equal(g.groupId, groupId);
+      assert.deepEqual(g.members?.map((m) => [m.memberId, m.instanceId, m.rackId, m.clientId]), [[memberId, `kinst\u0000${i}`, `rack\u0000${i}`, c.clientId]]);
+      // Persisted: the group's row and its jsonb members, as the store reads them back.
+      await until(async () => (await tb.store.sql`select 1 from kafka.groups where group_id = ${groupId}`).length === 1, 5000, 'the group row');
+      const [row] = await tb.store.sql<{ members: unknown }[]>`select members from kafka.groups where group_id = ${groupId}`;
+      assert.ok(JSON.stringify(row.members).includes(JSON.stringify(memberId)), JSON.stringify(row.members).slice(0, 200));
     } finally {
       c.close();
     }
