@@ -74,7 +74,7 @@ export class Reader {
     this.need(8);
     const hi = this.view.getInt32(this.pos);
     const lo = this.view.getUint32(this.pos + 4);
-    // Beyond 2^53 the sum rounds, but to a value that is no safe integer either: the test cannot be fooled.
+    // Beyond 2^53 the sum may round, but never to a safe integer: the check below is sound.
     const v = hi * 4294967296 + lo;
     const out = Number.isSafeInteger(v) ? v : this.view.getBigInt64(this.pos);
     this.pos += 8;
