@@ -12,6 +12,10 @@ import * as listTransactionsApi from '../../apis/list-transactions.ts';
 import * as createTopicsApi from '../../apis/create-topics.ts';
 import * as describeConfigsApi from '../../apis/describe-configs.ts';
 import * as describeGroupsApi from '../../apis/describe-groups.ts';
+import * as deleteTopicsApi from '../../apis/delete-topics.ts';
+import * as createPartitionsApi from '../../apis/create-partitions.ts';
+import * as listOffsetsApi from '../../apis/list-offsets.ts';
+import * as deleteRecordsApi from '../../apis/delete-records.ts';
 import { ErrorCode } from '../../codec/errors.ts';
 import { Writer } from '../../codec/writer.ts';
 import { ESCAPED_PREFIX, fromPgJson, fromPgText, toPgJson, toPgText } from '../../store/pg-text.ts';
@@ -19,7 +23,7 @@ import { migrate } from '../../store/migrations.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { commit, describe, join, sync } from '../helpers/groups.ts';
-import { addOffsets, endTxn, initOk, txnOffsetCommit } from '../helpers/transactions.ts';
+import { addOffsets, addPartitions, endTxn, initOk, txnOffsetCommit } from '../helpers/transactions.ts';
 import { fetchOne, flatten, makeBatch, produceOne, type TestRecord } from '../helpers/data-path.ts';
 import { until } from '../helpers/eventually.ts';
 import { consumerHeartbeat, describeConsumerGroup } from '../helpers/consumer-groups.ts';
@@ -236,6 +240,25 @@ test('Produce / Fetch: header keys, in small appends and in COPY appends, and in
       select convert_to(headers->0->>'key', 'UTF8') as v from kafka.messages where topic = 'strings' and partition = 1 and "offset" = ${base}`);
     assert.equal(raw, toPgText(records[0].headers?.[0].key as string));
   }
+});
+
+test('topic names with U+0000 (illegal in Kafka) are unknown topics, answered on an open connection', async () => {
+  const name = 'no\u0000such';
+  const unknown = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  const deleted = await client.request<deleteTopicsApi.DeleteTopicsResponse>(deleteTopicsApi, 5, { topics: [], topicNames: [name], timeoutMs: 1000 });
+  assert.equal(deleted.responses?.[0]?.errorCode, unknown);
+  const grown = await client.request<createPartitionsApi.CreatePartitionsResponse>(createPartitionsApi, 3, { topics: [{ name, count: 3, assignments: null }], timeoutMs: 1000, validateOnly: false });
+  assert.equal(grown.results?.[0]?.errorCode, unknown);
+  const listed = await client.request<listOffsetsApi.ListOffsetsResponse>(listOffsetsApi, 9, {
+    replicaId: -1, isolationLevel: 0, timeoutMs: 1000, topics: [{ name, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }],
+  });
+  assert.equal(listed.topics?.[0]?.partitions?.[0]?.errorCode, unknown);
+  const trimmed = await client.request<deleteRecordsApi.DeleteRecordsResponse>(deleteRecordsApi, 2, { topics: [{ name, partitions: [{ partitionIndex: 0, offset: 0 }] }], timeoutMs: 1000 });
+  assert.equal(trimmed.topics?.[0]?.partitions?.[0]?.errorCode, unknown);
+  const tid = 'topic\u0000txn';
+  const p = await initOk(client, tid);
+  assert.deepEqual(await addPartitions(client, tid, p, [{ name, partitions: [0] }]), [unknown]);
+  assert.equal(client.isClosed, false);
 });
 
 /** A DescribeGroups v0 request for `groupId`, with `bad` written over its bytes (same length). */
