@@ -6,9 +6,9 @@ import { transactionsMigration } from './migrations-transactions.ts';
 import { brokersMigration } from './migrations-brokers.ts';
 import { consumerGroupsMigration } from './migrations-consumer-groups.ts';
 import { messagesViewMigration } from './migrations-messages-view.ts';
+import { stringsMigration } from './migrations-strings.ts';
 import { batchBoundariesMigration } from './migrations-batch-boundaries.ts';
 import { topicCollisionsMigration } from './migrations-topic-collisions.ts';
-import { stringsMigration } from './migrations-strings.ts';
 
 export interface Migration {
   version: number;
@@ -95,9 +95,9 @@ export const migrations: readonly Migration[] = [
   brokersMigration,
   consumerGroupsMigration,
   messagesViewMigration,
+  stringsMigration,
   batchBoundariesMigration,
   topicCollisionsMigration,
-  stringsMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */
