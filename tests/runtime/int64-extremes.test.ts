@@ -34,9 +34,10 @@ let tb: TestBroker;
 let client: RawClient;
 let topic: Topic;
 let firstTimestamp: number;
+const errors: string[] = [];
 
 before(async () => {
-  tb = await startTestBroker();
+  tb = await startTestBroker({}, { onLog: (line) => { if (/ ERROR /.test(line)) errors.push(line); } });
   client = await RawClient.connect(tb.port);
   topic = await tb.store.createTopic({ name: 'i64', partitions: 1 });
   firstTimestamp = Date.now();
@@ -244,4 +245,8 @@ test('Produce: timestamps and producer ids beyond 2^53 are refused (INVALID_TIME
   assert.deepEqual(await listOffset(Number.MAX_SAFE_INTEGER), [0, 3, Number.MAX_SAFE_INTEGER]);
   assert.deepEqual(await listOffset(BEYOND_SAFE_MAX), [0, -1, -1]);
   assertOpen();
+});
+
+test('no ERROR line (no SQL error) was logged by any of the above', () => {
+  assert.deepEqual(errors, []);
 });

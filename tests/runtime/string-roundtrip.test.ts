@@ -31,15 +31,15 @@ import { consumerHeartbeat, describeConsumerGroup } from '../helpers/consumer-gr
 let tb: TestBroker;
 let client: RawClient;
 const warnings: string[] = [];
+const errors: string[] = [];
 
 before(async () => {
-  tb = await startTestBroker();
-  const log = tb.broker.log;
-  const warn = log.warn.bind(log);
-  log.warn = (msg, fields) => {
-    warnings.push(`${msg} ${JSON.stringify(fields ?? {})}`);
-    warn(msg, fields);
-  };
+  tb = await startTestBroker({}, {
+    onLog: (line) => {
+      if (/ WARN /.test(line)) warnings.push(line);
+      if (/ ERROR /.test(line)) errors.push(line);
+    },
+  });
   client = await RawClient.connect(tb.port);
   await tb.store.createTopic({ name: 'strings', partitions: 2 });
 });
@@ -320,4 +320,8 @@ test('migration 100: strings stored before it that start with the escape prefix 
   assert.deepEqual([row?.group_id, row?.protocol_type, row?.members[0].clientId], [legacy, legacy, legacy]);
   const [offset] = await sql<{ metadata: string }[]>`select metadata from kafka.group_offsets where group_id = ${legacy}`;
   assert.equal(offset?.metadata, legacy);
+});
+
+test('no ERROR line was logged by any of the above', () => {
+  assert.deepEqual(errors, []);
 });
