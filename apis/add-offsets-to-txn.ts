@@ -31,7 +31,7 @@ export const schema = {
 
 export interface AddOffsetsToTxnRequest {
   transactionalId: string;
-  producerId: number;
+  producerId: number | bigint;
   producerEpoch: number;
   groupId: string;
 }

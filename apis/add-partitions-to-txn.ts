@@ -10,6 +10,7 @@
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
+import type { Int64 } from '../codec/int64.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { transactionCoordinator } from '../runtime/transactions/coordinator.ts';
 import { fencedForVersion } from '../runtime/transactions/state.ts';
@@ -66,7 +67,7 @@ export const schema = {
 export interface AddPartitionsToTxnRequest {
   transactions: Array<{
     transactionalId: string;
-    producerId: number;
+    producerId: number | bigint;
     producerEpoch: number;
     verifyOnly: boolean;
     topics: Array<{
@@ -75,7 +76,7 @@ export interface AddPartitionsToTxnRequest {
     }>;
   }>;
   v3AndBelowTransactionalId: string;
-  v3AndBelowProducerId: number;
+  v3AndBelowProducerId: number | bigint;
   v3AndBelowProducerEpoch: number;
   v3AndBelowTopics: Array<{
     name: string;
@@ -116,7 +117,8 @@ const FIRST_FENCED_VERSION = 2;
 type TopicResult = { name: string; resultsByPartition: { partitionIndex: number; partitionErrorCode: number }[] };
 interface TxnRequest {
   transactionalId: string;
-  producerId: number;
+  /** A producer id beyond 2^53 was never assigned: INVALID_PRODUCER_ID_MAPPING, as for any unknown id. */
+  producerId: Int64;
   producerEpoch: number;
   verifyOnly: boolean;
   topics: { name: string; partitions: number[] }[];

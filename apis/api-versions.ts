@@ -63,7 +63,7 @@ export interface ApiVersionsResponse {
     minVersion?: number;
     maxVersion?: number;
   }>;
-  finalizedFeaturesEpoch?: number;
+  finalizedFeaturesEpoch?: number | bigint;
   finalizedFeatures?: Array<{
     name?: string;
     maxVersionLevel?: number;

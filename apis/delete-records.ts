@@ -8,6 +8,7 @@
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
+import { isSafeInt64 } from '../codec/int64.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { deletesByPolicy, retentionService } from '../runtime/retention.ts';
 import { topicConfigValue } from '../runtime/topic-configs.ts';
@@ -48,7 +49,7 @@ export interface DeleteRecordsRequest {
     name: string;
     partitions: Array<{
       partitionIndex: number;
-      offset: number;
+      offset: number | bigint;
     }>;
   }>;
   timeoutMs: number;
@@ -60,7 +61,7 @@ export interface DeleteRecordsResponse {
     name?: string;
     partitions?: Array<{
       partitionIndex?: number;
-      lowWatermark?: number;
+      lowWatermark?: number | bigint;
       errorCode?: number;
     }>;
   }>;
@@ -87,7 +88,8 @@ export async function handle(request: DeleteRecordsRequest, ctx: RequestContext)
             out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           } else if (!deletesByPolicy(topicConfigValue(topic.configs, 'cleanup.policy', settings))) {
             out.errorCode = ErrorCode.POLICY_VIOLATION;
-          } else if (p.offset < -1) {
+          } else if (p.offset < -1 || !isSafeInt64(p.offset)) {
+            // Beyond 2^53 is beyond every high watermark: offsets are assigned one by one.
             out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
           } else {
             work.push(deleteOne(ctx, topic.id, topic.name, p.partitionIndex, p.offset, out));

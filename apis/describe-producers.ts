@@ -58,12 +58,12 @@ export interface DescribeProducersResponse {
       errorCode?: number;
       errorMessage?: string | null;
       activeProducers?: Array<{
-        producerId?: number;
+        producerId?: number | bigint;
         producerEpoch?: number;
         lastSequence?: number;
-        lastTimestamp?: number;
+        lastTimestamp?: number | bigint;
         coordinatorEpoch?: number;
-        currentTxnStartOffset?: number;
+        currentTxnStartOffset?: number | bigint;
       }>;
     }>;
   }>;

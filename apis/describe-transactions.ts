@@ -47,8 +47,8 @@ export interface DescribeTransactionsResponse {
     transactionalId?: string;
     transactionState?: string;
     transactionTimeoutMs?: number;
-    transactionStartTimeMs?: number;
-    producerId?: number;
+    transactionStartTimeMs?: number | bigint;
+    producerId?: number | bigint;
     producerEpoch?: number;
     topics?: Array<{
       topic?: string;

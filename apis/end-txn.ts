@@ -34,7 +34,7 @@ export const schema = {
 
 export interface EndTxnRequest {
   transactionalId: string;
-  producerId: number;
+  producerId: number | bigint;
   producerEpoch: number;
   committed: boolean;
 }

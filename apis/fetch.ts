@@ -18,6 +18,7 @@
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
+import { clampToSafe } from '../codec/int64.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { appendWaiters, type WatchedPartition } from '../runtime/append-waiters.ts';
 import { readAhead } from '../runtime/read-ahead.ts';
@@ -114,7 +115,7 @@ export interface FetchRequest {
   replicaId: number;
   replicaState: {
     replicaId: number;
-    replicaEpoch: number;
+    replicaEpoch: number | bigint;
   };
   maxWaitMs: number;
   minBytes: number;
@@ -128,9 +129,9 @@ export interface FetchRequest {
     partitions: Array<{
       partition: number;
       currentLeaderEpoch: number;
-      fetchOffset: number;
+      fetchOffset: number | bigint;
       lastFetchedEpoch: number;
-      logStartOffset: number;
+      logStartOffset: number | bigint;
       partitionMaxBytes: number;
       replicaDirectoryId: string;
     }>;
@@ -153,24 +154,24 @@ export interface FetchResponse {
     partitions?: Array<{
       partitionIndex?: number;
       errorCode?: number;
-      highWatermark?: number;
-      lastStableOffset?: number;
-      logStartOffset?: number;
+      highWatermark?: number | bigint;
+      lastStableOffset?: number | bigint;
+      logStartOffset?: number | bigint;
       divergingEpoch?: {
         epoch?: number;
-        endOffset?: number;
+        endOffset?: number | bigint;
       };
       currentLeader?: {
         leaderId?: number;
         leaderEpoch?: number;
       };
       snapshotId?: {
-        endOffset?: number;
+        endOffset?: number | bigint;
         epoch?: number;
       };
       abortedTransactions?: Array<{
-        producerId?: number;
-        firstOffset?: number;
+        producerId?: number | bigint;
+        firstOffset?: number | bigint;
       }> | null;
       preferredReadReplica?: number;
       records?: Uint8Array | Uint8Array[] | null;
@@ -252,7 +253,8 @@ export async function handle(request: FetchRequest, ctx: RequestContext): Promis
         if (!topic) return partitionResponse(p.partition, unknown);
         const out = partitionResponse(p.partition, ErrorCode.NONE);
         if (p.partition < 0 || p.partition >= topic.partitions) out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        else targets.push({ topic, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, out });
+        // An offset beyond 2^53 is beyond every log: clamped, it gets OFFSET_OUT_OF_RANGE like any other.
+        else targets.push({ topic, partition: p.partition, fetchOffset: clampToSafe(p.fetchOffset), partitionMaxBytes: p.partitionMaxBytes, out });
         return out;
       }),
     };

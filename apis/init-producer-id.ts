@@ -38,14 +38,14 @@ export const schema = {
 export interface InitProducerIdRequest {
   transactionalId: string | null;
   transactionTimeoutMs: number;
-  producerId: number;
+  producerId: number | bigint;
   producerEpoch: number;
 }
 
 export interface InitProducerIdResponse {
   throttleTimeMs?: number;
   errorCode?: number;
-  producerId?: number;
+  producerId?: number | bigint;
   producerEpoch?: number;
 }
 // </generated>
@@ -64,7 +64,7 @@ export async function handle(request: InitProducerIdRequest, ctx: RequestContext
     producerId,
     producerEpoch,
   });
-  let expected: { producerId: number; producerEpoch: number } | null = null;
+  let expected: { producerId: number | bigint; producerEpoch: number } | null = null;
   if (ctx.apiVersion >= FIRST_RESUME_VERSION && (request.producerId !== -1 || request.producerEpoch !== -1)) {
     // Both or neither (Kafka: INVALID_REQUEST otherwise).
     if (request.producerId === -1 || request.producerEpoch === -1) return answer(ErrorCode.INVALID_REQUEST);

@@ -11,6 +11,7 @@
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
+import type { Int64 } from '../codec/int64.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { LEADER_EPOCH } from '../runtime/leadership.ts';
 import { visibleEnd } from '../runtime/isolation.ts';
@@ -60,7 +61,7 @@ export interface ListOffsetsRequest {
     partitions: Array<{
       partitionIndex: number;
       currentLeaderEpoch: number;
-      timestamp: number;
+      timestamp: number | bigint;
     }>;
   }>;
   timeoutMs: number;
@@ -73,8 +74,8 @@ export interface ListOffsetsResponse {
     partitions?: Array<{
       partitionIndex?: number;
       errorCode?: number;
-      timestamp?: number;
-      offset?: number;
+      timestamp?: number | bigint;
+      offset?: number | bigint;
       leaderEpoch?: number;
     }>;
   }>;
@@ -100,7 +101,8 @@ type PartitionResponse = NonNullable<NonNullable<ListOffsetsResponse['topics']>[
 interface Lookup {
   topic: Topic;
   partition: number;
-  timestamp: number;
+  /** Exact: a timestamp beyond 2^53 is looked up as it is (and finds no record). */
+  timestamp: Int64;
   out: PartitionResponse;
 }
 

@@ -5,6 +5,7 @@
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
+import { toInt64 } from '../codec/int64.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { transactionCoordinator } from '../runtime/transactions/coordinator.ts';
 import { ALL_STATES } from '../runtime/transactions/state.ts';
@@ -35,8 +36,8 @@ export const schema = {
 
 export interface ListTransactionsRequest {
   stateFilters: string[];
-  producerIdFilters: number[];
-  durationFilter: number;
+  producerIdFilters: Array<number | bigint>;
+  durationFilter: number | bigint;
 }
 
 export interface ListTransactionsResponse {
@@ -45,7 +46,7 @@ export interface ListTransactionsResponse {
   unknownStateFilters?: string[];
   transactionStates?: Array<{
     transactionalId?: string;
-    producerId?: number;
+    producerId?: number | bigint;
     transactionState?: string;
   }>;
 }
@@ -66,7 +67,8 @@ export async function handle(request: ListTransactionsRequest, ctx: RequestConte
   const rows = await transactionCoordinator(ctx.broker).list({
     states: known,
     producerIds: request.producerIdFilters,
-    startedBefore: duration >= 0 ? Date.now() - duration : null,
+    // Exact for any duration: Long.MAX_VALUE (begun before the year -292 million) matches nothing.
+    startedBefore: duration >= 0 ? toInt64(BigInt(Date.now()) - BigInt(duration)) : null,
   });
   return {
     throttleTimeMs: 0,

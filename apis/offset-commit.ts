@@ -51,14 +51,14 @@ export interface OffsetCommitRequest {
   generationIdOrMemberEpoch: number;
   memberId: string;
   groupInstanceId: string | null;
-  retentionTimeMs: number;
+  retentionTimeMs: number | bigint;
   topics: Array<{
     name: string;
     partitions: Array<{
       partitionIndex: number;
-      committedOffset: number;
+      committedOffset: number | bigint;
       committedLeaderEpoch: number;
-      commitTimestamp: number;
+      commitTimestamp: number | bigint;
       committedMetadata: string | null;
     }>;
   }>;

@@ -90,7 +90,7 @@ export interface OffsetFetchResponse {
     name?: string;
     partitions?: Array<{
       partitionIndex?: number;
-      committedOffset?: number;
+      committedOffset?: number | bigint;
       committedLeaderEpoch?: number;
       metadata?: string | null;
       errorCode?: number;
@@ -103,7 +103,7 @@ export interface OffsetFetchResponse {
       name?: string;
       partitions?: Array<{
         partitionIndex?: number;
-        committedOffset?: number;
+        committedOffset?: number | bigint;
         committedLeaderEpoch?: number;
         metadata?: string | null;
         errorCode?: number;

@@ -99,9 +99,9 @@ export interface ProduceResponse {
     partitionResponses?: Array<{
       index?: number;
       errorCode?: number;
-      baseOffset?: number;
-      logAppendTimeMs?: number;
-      logStartOffset?: number;
+      baseOffset?: number | bigint;
+      logAppendTimeMs?: number | bigint;
+      logStartOffset?: number | bigint;
       recordErrors?: Array<{
         batchIndex?: number;
         batchIndexErrorMessage?: string | null;

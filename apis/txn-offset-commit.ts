@@ -52,7 +52,7 @@ export const schema = {
 export interface TxnOffsetCommitRequest {
   transactionalId: string;
   groupId: string;
-  producerId: number;
+  producerId: number | bigint;
   producerEpoch: number;
   generationId: number;
   memberId: string;
@@ -61,7 +61,7 @@ export interface TxnOffsetCommitRequest {
     name: string;
     partitions: Array<{
       partitionIndex: number;
-      committedOffset: number;
+      committedOffset: number | bigint;
       committedLeaderEpoch: number;
       committedMetadata: string | null;
     }>;

@@ -1,6 +1,10 @@
-// Reader: a bounds-checked cursor over a byte array with Kafka's primitive decodings.
+// Reader: a bounds-checked cursor over a byte array with Kafka's primitive decodings. Strings must be valid UTF-8
+// (anything else is a DecodeError, so the request is refused rather than altered), and int64s come back exactly:
+// a number while they are safe integers, a bigint beyond.
 
-const textDecoder = new TextDecoder('utf-8', { fatal: false });
+import { type Int64, toInt64 } from './int64.ts';
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
 /** Thrown when a message is shorter than its own layout says or otherwise malformed. */
 export class DecodeError extends Error {
@@ -65,13 +69,16 @@ export class Reader {
     this.pos += 4;
     return v;
   }
-  /** int64 as a JS number (exact up to 2^53, which covers offsets, timestamps and ids in practice). */
-  int64(): number {
+  /** int64 exactly: a number when it is a safe integer (offsets, timestamps and ids in practice), else a bigint. */
+  int64(): Int64 {
     this.need(8);
     const hi = this.view.getInt32(this.pos);
     const lo = this.view.getUint32(this.pos + 4);
+    // Beyond 2^53 the sum may round, but never to a safe integer: the check below is sound.
+    const v = hi * 4294967296 + lo;
+    const out = Number.isSafeInteger(v) ? v : this.view.getBigInt64(this.pos);
     this.pos += 8;
-    return hi * 4294967296 + lo;
+    return out;
   }
   int64Big(): bigint {
     this.need(8);
@@ -101,7 +108,8 @@ export class Reader {
     const z = this.uvarint();
     return (z >>> 1) ^ -(z & 1);
   }
-  varlong(): number {
+  /** Zig-zag varlong, exactly (see int64). */
+  varlong(): Int64 {
     let result = 0n;
     let shift = 0n;
     for (;;) {
@@ -111,8 +119,7 @@ export class Reader {
       if ((b & 0x80) === 0) break;
       shift += 7n;
     }
-    const v = (result >> 1n) ^ -(result & 1n);
-    return Number(v);
+    return toInt64(BigInt.asIntN(64, (result >> 1n) ^ -(result & 1n)));
   }
 
   /** A view of the next n bytes (no copy). */
@@ -130,12 +137,22 @@ export class Reader {
   string(): string | null {
     const n = this.int16();
     if (n < 0) return null;
-    return textDecoder.decode(this.raw(n));
+    return this.utf8(n);
   }
   compactString(): string | null {
     const n = this.uvarint() - 1;
     if (n < 0) return null;
-    return textDecoder.decode(this.raw(n));
+    return this.utf8(n);
+  }
+  /** The next n bytes as UTF-8 text; invalid UTF-8 is a DecodeError. */
+  utf8(n: number): string {
+    const at = this.pos;
+    const bytes = this.raw(n);
+    try {
+      return textDecoder.decode(bytes);
+    } catch {
+      throw new DecodeError(`string of ${n} bytes at ${at} is not valid UTF-8`);
+    }
   }
   bytesField(): Uint8Array | null {
     const n = this.int32();

@@ -6,6 +6,7 @@ import { Writer } from './writer.ts';
 import { crc32c } from './crc32c.ts';
 import { compress, type CompressOptions, CompressionError, decompress, isCompressionType } from './compression.ts';
 import { ErrorCode } from './errors.ts';
+import { addInt64Saturating, clampToSafe, type Int64, isSafeInt64 } from './int64.ts';
 
 export interface RecordHeader {
   key: string;
@@ -77,6 +78,21 @@ export class UnsupportedMagicError extends CorruptRecordError {
   }
 }
 
+/**
+ * A batch whose timestamps (base, max, or a record's) lie beyond 2^53 ms, which this broker does not store (a
+ * timestamp some 285,000 years away; Kafka 4 refuses any more than an hour ahead too). Kafka: INVALID_TIMESTAMP.
+ */
+export class InvalidTimestampError extends CorruptRecordError {
+  override name = 'InvalidTimestampError';
+  override readonly code: number = ErrorCode.INVALID_TIMESTAMP;
+}
+
+/** A batch with a producer id beyond 2^53, which no broker on a kafka schema ever assigned. UNKNOWN_PRODUCER_ID. */
+export class UnknownProducerIdError extends CorruptRecordError {
+  override name = 'UnknownProducerIdError';
+  override readonly code: number = ErrorCode.UNKNOWN_PRODUCER_ID;
+}
+
 export interface ReadBatchesOptions {
   /** Check each batch's CRC-32C (default true). */
   verifyCrc?: boolean;
@@ -104,7 +120,7 @@ export function batchSize(data: Uint8Array, at = 0): number {
   return LOG_OVERHEAD + getInt32(data, at + 8);
 }
 
-/** Zig-zag varlong as a number, without BigInt (exact below 2^53). */
+/** Zig-zag varlong as a number, without BigInt; a timestamp delta beyond 2^52 is an InvalidTimestampError. */
 function readVarlong(r: Reader): number {
   const buf = r.buf;
   let pos = r.pos;
@@ -119,6 +135,8 @@ function readVarlong(r: Reader): number {
     mul *= 128;
   }
   r.pos = pos;
+  // Up to 2^53 the sum above is exact; beyond, it may have rounded (and with it the sign bit).
+  if (result > Number.MAX_SAFE_INTEGER) throw new InvalidTimestampError('a record timestamp delta beyond 2^52 ms');
   return result % 2 === 1 ? -(result + 1) / 2 : result / 2;
 }
 
@@ -181,7 +199,9 @@ function readBatchAt(data: Uint8Array, at: number, end: number, verifyCrc: boole
     throw new CorruptRecordError(`record batch size ${end - at} is below the minimum ${RECORD_BATCH_OVERHEAD}`);
   }
   const r = new Reader(data, at, end);
-  const baseOffset = r.int64();
+  // Every int64 of a batch header is exact or refused: offsets beyond 2^53 are clamped (a produced batch must
+  // start at 0, a fetched one is the broker's own), timestamps and producer ids beyond it are refused below.
+  const baseOffset = clampToSafe(r.int64());
   const batchLength = r.int32();
   const partitionLeaderEpoch = r.int32();
   r.skip(1); // magic
@@ -197,11 +217,20 @@ function readBatchAt(data: Uint8Array, at: number, end: number, verifyCrc: boole
   const baseTimestamp = r.int64();
   const maxTimestamp = r.int64();
   const producerId = r.int64();
+  if (!isSafeInt64(baseTimestamp) || !isSafeInt64(maxTimestamp)) {
+    throw new InvalidTimestampError(`record batch timestamps ${baseTimestamp} / ${maxTimestamp} are beyond 2^53 ms`);
+  }
+  if (!isSafeInt64(producerId)) throw new UnknownProducerIdError(`producer id ${producerId} was never assigned`);
   const producerEpoch = r.int16();
   const baseSequence = r.int32();
   const recordCount = r.int32();
   if (recordCount < 0) throw new CorruptRecordError(`invalid record count ${recordCount}`);
   const records = decodeRecords ? readRecords(data, at + RECORD_BATCH_OVERHEAD, end, attributes, recordCount) : [];
+  for (const rec of records) {
+    if (!Number.isSafeInteger(baseTimestamp + rec.timestampDelta)) {
+      throw new InvalidTimestampError(`record timestamp ${baseTimestamp} + ${rec.timestampDelta} is beyond 2^53 ms`);
+    }
+  }
   return {
     baseOffset,
     batchLength,
@@ -276,10 +305,11 @@ export interface EncodeBatchInput {
   partitionLeaderEpoch?: number;
   /** Timestamp type, transactional and control bits; the compression bits come from the compression argument. */
   attributes?: number;
-  baseTimestamp: number;
+  /** Int64s are written exactly, from a number or a bigint (a client may send any). */
+  baseTimestamp: Int64;
   /** Default: baseTimestamp + the largest timestampDelta. */
-  maxTimestamp?: number;
-  producerId?: number;
+  maxTimestamp?: Int64;
+  producerId?: Int64;
   producerEpoch?: number;
   baseSequence?: number;
   /** Default: the largest record offsetDelta. Larger when records at the end of the batch are gone (compaction). */
@@ -475,7 +505,7 @@ export function encodeBatch(input: EncodeBatchInput, compression = 0, options?: 
   w.int16(attributes);
   w.int32(Math.max(lastOffsetDelta, input.lastOffsetDelta ?? -1));
   w.int64(input.baseTimestamp);
-  w.int64(input.maxTimestamp ?? input.baseTimestamp + maxTimestampDelta);
+  w.int64(input.maxTimestamp ?? addInt64Saturating(input.baseTimestamp, maxTimestampDelta));
   w.int64(input.producerId ?? -1);
   w.int16(input.producerEpoch ?? -1);
   w.int32(input.baseSequence ?? -1);

@@ -81,10 +81,12 @@ function tsType(f: JsonField, min: number, max: number, optional: boolean, inden
       case 'string': case 'uuid': t = 'string'; break;
       case 'bytes': t = 'Uint8Array'; break;
       case 'records': t = 'Uint8Array | Uint8Array[]'; break;
+      // int64s are read exactly (codec/reader.ts): a bigint beyond 2^53, which a handler must look at.
+      case 'int64': t = 'number | bigint'; break;
       default: t = 'number';
     }
   }
-  if (isArray) t = f.fields ? `Array<${t}>` : `${t}[]`;
+  if (isArray) t = f.fields || t.includes('|') ? `Array<${t}>` : `${t}[]`;
   if (nullable || base === 'records') t = `${t} | null`;
   return t;
 }

@@ -8,6 +8,7 @@ import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import type { Sql, TransactionSql } from 'postgres';
 import type { StoredRecord } from './types.ts';
+import { fromPgText, toPgText } from './pg-text.ts';
 
 /** One kafka.records row, as written by COPY: a stored record plus where it belongs. */
 export interface RecordRow extends StoredRecord {
@@ -120,7 +121,7 @@ export class CopyBinaryWriter {
       this.pos = this.buf.writeInt32BE(-1, this.pos);
       return;
     }
-    const encoded = values.map((s) => Buffer.from(s, 'utf8'));
+    const encoded = values.map((s) => Buffer.from(toPgText(s), 'utf8'));
     this.pos = this.buf.writeInt32BE(arraySize(encoded), this.pos);
     this.arrayHeader(encoded.length, false, OID_TEXT);
     for (const e of encoded) this.bytes(e);
@@ -234,7 +235,7 @@ export function parseStoredRecords(data: Buffer): StoredRecord[] {
     p += 4;
     let headerKeys: string[] | null = null;
     if (len >= 0) {
-      headerKeys = readArray(data, p, (from, to) => data.toString('utf8', from, to)) as string[];
+      headerKeys = readArray(data, p, (from, to) => fromPgText(data.toString('utf8', from, to))) as string[];
       p += len;
     }
     len = data.readInt32BE(p);

@@ -1,7 +1,10 @@
-// Opens a postgres.js pool the way the store wants it: TCP_NODELAY on every TCP socket, int8 as a JS number,
+// Opens a postgres.js pool the way the store wants it: TCP_NODELAY on every TCP socket, int8 as a JS number (a
+// bigint beyond 2^53, never rounded), Kafka strings in text and jsonb through store/pg-text.ts (U+0000 included),
 // notices silenced, and libpq-style Unix-socket URLs (postgresql://user:pass@/db?host=/run/postgresql).
 import net from 'node:net';
 import postgres, { type Sql } from 'postgres';
+import { fromPgJson, fromPgText, toPgJson, toPgText } from './pg-text.ts';
+import type { Int64 } from '../codec/int64.ts';
 
 export type { Sql };
 
@@ -18,13 +21,51 @@ export interface ConnectOptions {
   settings?: Record<string, string>;
 }
 
-/** int8 parsed as a JS number: offsets, timestamps and producer ids all stay below 2^53. */
+/**
+ * int8 parsed as a JS number while it is a safe integer (offsets, timestamps and producer ids the broker assigns
+ * always are), else as a bigint: a client's committed offset of 2^63-1 comes back exactly.
+ */
 const int8AsNumber = {
   to: 20,
   from: [20],
   serialize: (value: number | bigint) => String(value),
-  parse: (value: string) => Number(value),
+  parse: (value: string): number | bigint => {
+    const n = Number(value);
+    return Number.isSafeInteger(n) ? n : BigInt(value);
+  },
 };
+
+/** text (and text[], which postgres.js builds from it) in the stored form of store/pg-text.ts. */
+const kafkaText = {
+  to: 25,
+  from: [25],
+  serialize: (value: unknown) => toPgText(String(value)),
+  parse: fromPgText,
+};
+
+/** json and jsonb likewise: no U+0000 ever reaches jsonb, which refuses it. */
+const kafkaJson = {
+  to: 3802,
+  from: [114, 3802],
+  serialize: toPgJson,
+  parse: fromPgJson,
+};
+
+/**
+ * An int8 parameter from an Int64: a bigint as its decimal string (exact; postgres.js's types take no bigint).
+ */
+export function int8(value: Int64): number | string {
+  return typeof value === 'bigint' ? String(value) : value;
+}
+
+/**
+ * An int8[] parameter from Int64s. postgres.js types an array parameter by its first element and would send one
+ * starting with a bigint as a lone int8; as decimal strings the values stay exact and take the statement's type.
+ */
+export function int8Array(values: readonly (Int64 | null)[]): readonly (number | string | null)[] {
+  if (!values.some((v) => typeof v === 'bigint')) return values as readonly (number | null)[];
+  return values.map((v) => (v === null ? null : String(v)));
+}
 
 export function connect(url: string, options: ConnectOptions = {}): Sql {
   const target = splitSocketParams(url);
@@ -34,7 +75,7 @@ export function connect(url: string, options: ConnectOptions = {}): Sql {
   const sql = postgres(target.url, {
     max: options.max ?? 10,
     onnotice: () => {},
-    types: { bigint: int8AsNumber },
+    types: { bigint: int8AsNumber, text: kafkaText, json: kafkaJson },
     connect_timeout: connectTimeout,
     connection: { application_name: options.applicationName ?? 'pg-kafka', ...options.settings },
     ...(target.host !== undefined ? { host: target.host } : {}),

@@ -2,26 +2,29 @@
 // expire (offsets.retention.minutes). Writes are fenced on the coordinator's lease of the group's slot.
 import type { Sql, TransactionSql } from 'postgres';
 import { fenceHolds, type SlotFence } from './groups.ts';
+import { int8Array } from './db.ts';
+import type { Int64 } from '../codec/int64.ts';
 
 export interface OffsetToCommit {
   topicId: number;
   partition: number;
-  offset: number;
+  /** Any int64: Kafka stores whatever the client commits. */
+  offset: Int64;
   leaderEpoch: number;
   metadata: string | null;
   /** Explicit expiry (OffsetCommit v2-4 retention time), else null. */
-  expireTimestamp: number | null;
+  expireTimestamp: Int64 | null;
 }
 
 export interface CommittedOffset {
   topicId: number;
   topicName: string;
   partition: number;
-  offset: number;
+  offset: Int64;
   leaderEpoch: number;
   metadata: string | null;
-  commitTimestamp: number;
-  expireTimestamp: number | null;
+  commitTimestamp: Int64;
+  expireTimestamp: Int64 | null;
 }
 
 /** The last of the offsets given for each partition (Kafka takes a request naming a partition twice: last wins). */
@@ -73,10 +76,10 @@ export async function commitOffsets(
       from unnest(
         ${offsets.map((o) => o.topicId)}::int[],
         ${offsets.map((o) => o.partition)}::int[],
-        ${offsets.map((o) => o.offset)}::int8[],
+        ${int8Array(offsets.map((o) => o.offset))}::int8[],
         ${offsets.map((o) => o.leaderEpoch)}::int[],
         ${offsets.map((o) => o.metadata)}::text[],
-        ${offsets.map((o) => o.expireTimestamp)}::int8[]
+        ${int8Array(offsets.map((o) => o.expireTimestamp))}::int8[]
       ) as t(topic_id, partition, committed_offset, leader_epoch, metadata, expire_timestamp)
       join live on live.id = t.topic_id
       where exists (select 1 from f)
@@ -94,11 +97,11 @@ interface OffsetRow {
   topic_id: number;
   topic_name: string;
   partition: number;
-  committed_offset: number;
+  committed_offset: Int64;
   leader_epoch: number;
   metadata: string | null;
-  commit_timestamp: number;
-  expire_timestamp: number | null;
+  commit_timestamp: Int64;
+  expire_timestamp: Int64 | null;
 }
 
 /** The group's committed offsets, for the given topics (internal ids) or all of them (null). */
@@ -119,11 +122,11 @@ export async function fetchOffsets(sql: Sql, groupId: string, topicIds: number[]
     topicId: r.topic_id,
     topicName: r.topic_name,
     partition: r.partition,
-    offset: Number(r.committed_offset),
+    offset: r.committed_offset,
     leaderEpoch: r.leader_epoch,
     metadata: r.metadata,
-    commitTimestamp: Number(r.commit_timestamp),
-    expireTimestamp: r.expire_timestamp === null ? null : Number(r.expire_timestamp),
+    commitTimestamp: r.commit_timestamp,
+    expireTimestamp: r.expire_timestamp,
   }));
 }
 

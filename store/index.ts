@@ -5,6 +5,7 @@ import { connect, type Sql } from './db.ts';
 import { appendWithProducerState } from './append-producer.ts';
 import { appendRecords, hasProducerIds, maxTimestamp, offsetForTimestamp, partitionOffsets, readRecords, RecordSizes } from './log.ts';
 import { migrate } from './migrations.ts';
+import type { Int64 } from '../codec/int64.ts';
 import { APPEND_CHANNEL, AppendNotifier, BROKER_CONFIGS_SIGNAL, parseAppendPayload, TOPICS_CHANNEL } from './notify.ts';
 import { BrokerConfigCatalog, type ConfigMap } from './broker-configs.ts';
 import { logDirName, logDirUsage, type LogDirUsage } from './log-dirs.ts';
@@ -242,7 +243,7 @@ export class Store {
     return partitionOffsets(this.sql, list);
   }
 
-  offsetForTimestamp(topic: Topic, partition: number, timestamp: number): Promise<TimestampOffset | null> {
+  offsetForTimestamp(topic: Topic, partition: number, timestamp: Int64): Promise<TimestampOffset | null> {
     return offsetForTimestamp(this.sql, topic, partition, timestamp);
   }
 

@@ -5,6 +5,8 @@ import { Buffer } from 'node:buffer';
 import type { Sql } from 'postgres';
 import { copyIn, CopyBinaryWriter, parseStoredRecords, READ_COLUMNS, RECORD_COLUMNS } from './copy-binary.ts';
 import { UnknownPartitionError } from './errors.ts';
+import { int8 } from './db.ts';
+import type { Int64 } from '../codec/int64.ts';
 import { incrementSequence } from './producer-state.ts';
 import { appendSmall, isSmallAppend } from './append-small.ts';
 import { reserveOffsets, type Assigned, type OffsetReservation } from './offset-reservation.ts';
@@ -277,12 +279,12 @@ export async function partitionOffsets(sql: Sql, list: { topic: Topic; partition
 }
 
 /** The first record at or after the log start whose timestamp is >= `timestamp`; null when there is none. */
-export async function offsetForTimestamp(sql: Sql, topic: Topic, partition: number, timestamp: number): Promise<TimestampOffset | null> {
+export async function offsetForTimestamp(sql: Sql, topic: Topic, partition: number, timestamp: Int64): Promise<TimestampOffset | null> {
   const [row] = await sql<TimestampOffset[]>`
     select r."offset", r.timestamp from kafka.records r
     join kafka.partitions p on p.topic_id = r.topic_id and p.partition = r.partition
     where r.topic_id = ${topic.id} and r.partition = ${partition} and r."offset" >= p.log_start_offset
-      and r.timestamp >= ${timestamp}
+      and r.timestamp >= ${int8(timestamp)}
     order by r."offset" limit 1`;
   return row ?? null;
 }

@@ -6,6 +6,7 @@ import { transactionsMigration } from './migrations-transactions.ts';
 import { brokersMigration } from './migrations-brokers.ts';
 import { consumerGroupsMigration } from './migrations-consumer-groups.ts';
 import { messagesViewMigration } from './migrations-messages-view.ts';
+import { stringsMigration } from './migrations-strings.ts';
 import { batchBoundariesMigration } from './migrations-batch-boundaries.ts';
 import { topicCollisionsMigration } from './migrations-topic-collisions.ts';
 import { brokerConfigsMigration } from './migrations-broker-configs.ts';
@@ -95,6 +96,7 @@ export const migrations: readonly Migration[] = [
   brokersMigration,
   consumerGroupsMigration,
   messagesViewMigration,
+  stringsMigration,
   batchBoundariesMigration,
   topicCollisionsMigration,
   brokerConfigsMigration,

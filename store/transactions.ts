@@ -7,6 +7,8 @@ import type { Sql, TransactionSql } from 'postgres';
 import { writeMarkers, type MarkerRequest, type WrittenMarker } from './markers.ts';
 import { nextProducerId } from './producers.ts';
 import { lastPerPartition, liveTopics } from './group-offsets.ts';
+import { int8, int8Array } from './db.ts';
+import type { Int64 } from '../codec/int64.ts';
 
 export interface TransactionRow {
   transactionalId: string;
@@ -33,8 +35,9 @@ export interface PendingOffset {
   partition: number;
   /** The group's coordinator slot (kept for the group row created at commit when the group has none). */
   slot: number;
-  producerId: number;
-  offset: number;
+  producerId: Int64;
+  /** Any int64, as OffsetCommit's. */
+  offset: Int64;
   leaderEpoch: number;
   metadata: string | null;
   commitTimestamp: number;
@@ -141,8 +144,8 @@ export class TxnOps {
         insert into kafka.pending_txn_offsets as o (transactional_id, group_id, topic_id, partition, slot, producer_id,
           committed_offset, leader_epoch, metadata, commit_timestamp)
         select ${this.transactionalId}, t.* from unnest(${offsets.map((o) => o.groupId)}::text[], ${offsets.map((o) => o.topicId)}::int[],
-          ${offsets.map((o) => o.partition)}::int[], ${offsets.map((o) => o.slot)}::int[], ${offsets.map((o) => o.producerId)}::int8[],
-          ${offsets.map((o) => o.offset)}::int8[], ${offsets.map((o) => o.leaderEpoch)}::int[], ${offsets.map((o) => o.metadata)}::text[],
+          ${offsets.map((o) => o.partition)}::int[], ${offsets.map((o) => o.slot)}::int[], ${int8Array(offsets.map((o) => o.producerId))}::int8[],
+          ${int8Array(offsets.map((o) => o.offset))}::int8[], ${offsets.map((o) => o.leaderEpoch)}::int[], ${offsets.map((o) => o.metadata)}::text[],
           ${offsets.map((o) => o.commitTimestamp)}::int8[])
           as t(group_id, topic_id, partition, slot, producer_id, committed_offset, leader_epoch, metadata, commit_timestamp)
         join live on live.id = t.topic_id
@@ -242,18 +245,20 @@ export interface TransactionFilter {
   /** Only these states (empty: any). */
   states: string[];
   /** Only these producer ids (empty: any). */
-  producerIds: number[];
+  producerIds: Int64[];
   /** Only transactions begun before this time (ms since the epoch; Kafka counts a start of -1 as long ago); null: any. */
-  startedBefore: number | null;
+  startedBefore: Int64 | null;
 }
+
+const nullableInt8 = (v: Int64 | null) => (v === null ? null : int8(v));
 
 /** Transactional ids matching the filter (ListTransactions). */
 export async function listTransactions(sql: Sql, filter: TransactionFilter): Promise<TransactionRow[]> {
   const rows = await sql<TransactionRow[]>`
     select ${sql.unsafe(ROW_COLUMNS)} from kafka.transactions
     where (cardinality(${filter.states}::text[]) = 0 or state = any(${filter.states}::text[]))
-      and (cardinality(${filter.producerIds}::int8[]) = 0 or producer_id = any(${filter.producerIds}::int8[]))
-      and (${filter.startedBefore}::int8 is null or start_timestamp < ${filter.startedBefore}::int8)
+      and (cardinality(${int8Array(filter.producerIds)}::int8[]) = 0 or producer_id = any(${int8Array(filter.producerIds)}::int8[]))
+      and (${nullableInt8(filter.startedBefore)}::int8 is null or start_timestamp < ${nullableInt8(filter.startedBefore)}::int8)
     order by transactional_id`;
   return rows.map(toRow);
 }

@@ -6,6 +6,7 @@
 // (STALE_MEMBER_EPOCH) and their offsets age from their commit unless the group subscribes to the topic.
 
 import { ErrorCode } from '../../codec/errors.ts';
+import { addInt64Saturating, type Int64 } from '../../codec/int64.ts';
 import type { Topic } from '../../store/types.ts';
 import { commitOffsets, deleteOffsets, expireOffsets, fetchOffsets, type OffsetToCommit } from '../../store/group-offsets.ts';
 import { deleteGroups } from '../../store/groups.ts';
@@ -25,8 +26,8 @@ export interface CommitInput {
   memberId: string;
   groupInstanceId: string | null;
   /** OffsetCommit v2-4; -1 for the broker's retention. */
-  retentionTimeMs: number;
-  topics: { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
+  retentionTimeMs: Int64;
+  topics: { name: string; partitions: { partitionIndex: number; committedOffset: Int64; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
   apiVersion: number;
 }
 
@@ -114,7 +115,7 @@ async function commit(c: GroupCoordinator, groupId: string, input: CommitInput):
         offset: p.committedOffset,
         leaderEpoch: p.committedLeaderEpoch,
         metadata,
-        expireTimestamp: input.retentionTimeMs >= 0 && input.apiVersion >= 2 && input.apiVersion <= 4 ? now + input.retentionTimeMs : null,
+        expireTimestamp: input.retentionTimeMs >= 0 && input.apiVersion >= 2 && input.apiVersion <= 4 ? addInt64Saturating(now, input.retentionTimeMs) : null,
       });
     }
   }
@@ -158,7 +159,7 @@ async function commit(c: GroupCoordinator, groupId: string, input: CommitInput):
 
 export interface FetchedPartition {
   partitionIndex: number;
-  committedOffset: number;
+  committedOffset: Int64;
   committedLeaderEpoch: number;
   metadata: string | null;
   errorCode: number;

@@ -7,6 +7,7 @@
 // PostgreSQL) and expires idle transactional ids and producer state.
 
 import { ErrorCode } from '../../codec/errors.ts';
+import type { Int64 } from '../../codec/int64.ts';
 import type { BrokerServices, Service } from '../context.ts';
 import { nextProducerId, expireProducers } from '../../store/producers.ts';
 import {
@@ -184,7 +185,7 @@ export class TransactionCoordinator implements Service {
   }
 
   /** AddPartitionsToTxn (partitions) and AddOffsetsToTxn (a group): one error for the whole request. */
-  addToTransaction(transactionalId: string, producerId: number, producerEpoch: number, partitions: TxnPartition[], groupIds: string[]): Promise<number> {
+  addToTransaction(transactionalId: string, producerId: Int64, producerEpoch: number, partitions: TxnPartition[], groupIds: string[]): Promise<number> {
     return this.#guard('AddPartitionsToTxn', (code) => code, async () => {
       if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
       const now = Date.now();
@@ -210,7 +211,7 @@ export class TransactionCoordinator implements Service {
   }
 
   /** AddPartitionsToTxn v4+ with verifyOnly: per partition NONE when in the ongoing transaction, else the error. */
-  verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: TxnPartition[]): Promise<number[]> {
+  verifyPartitions(transactionalId: string, producerId: Int64, producerEpoch: number, partitions: TxnPartition[]): Promise<number[]> {
     return this.#guard('AddPartitionsToTxn (verify)', (code) => partitions.map(() => code), async () => {
       const result = await updateTransaction(this.#sql, transactionalId, async (ops) => {
         const error = verifyError(ops.current, producerId, producerEpoch);
@@ -224,7 +225,7 @@ export class TransactionCoordinator implements Service {
   }
 
   /** EndTxn: commit or abort the ongoing transaction (markers, offsets, state in one PostgreSQL transaction). */
-  endTransaction(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): Promise<number> {
+  endTransaction(transactionalId: string, producerId: Int64, producerEpoch: number, commit: boolean): Promise<number> {
     return this.#guard('EndTxn', (code) => code, async () => {
       if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
       const now = Date.now();
@@ -244,7 +245,7 @@ export class TransactionCoordinator implements Service {
    * TxnOffsetCommit, once the group coordinator accepted the member: the offsets are kept pending in the ongoing
    * transaction (which must hold the group: AddOffsetsToTxn) until it ends.
    */
-  commitTransactionalOffsets(transactionalId: string, producerId: number, producerEpoch: number, groupId: string, offsets: PendingOffset[]): Promise<TxnOffsetsOutcome> {
+  commitTransactionalOffsets(transactionalId: string, producerId: Int64, producerEpoch: number, groupId: string, offsets: PendingOffset[]): Promise<TxnOffsetsOutcome> {
     return this.#guard('TxnOffsetCommit', (error): TxnOffsetsOutcome => ({ error }), async () => {
       const result = await updateTransaction(this.#sql, transactionalId, async (ops): Promise<TxnOffsetsOutcome> => {
         const row = ops.current;

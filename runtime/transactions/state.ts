@@ -3,6 +3,7 @@
 // errors they answer. The coordinator (coordinator.ts) applies these inside the row-locked PostgreSQL transaction.
 
 import { ErrorCode } from '../../codec/errors.ts';
+import type { Int64 } from '../../codec/int64.ts';
 import type { TransactionRow } from '../../store/transactions.ts';
 
 export const TxnState = {
@@ -29,7 +30,8 @@ export function isEpochExhausted(epoch: number): boolean {
 }
 
 export interface ProducerIdAndEpoch {
-  producerId: number;
+  /** As the client sent it: one beyond 2^53 was never assigned, and matches no row. */
+  producerId: Int64;
   producerEpoch: number;
 }
 
@@ -113,7 +115,7 @@ export function fenceEpoch(row: TransactionRow): TransactionRow {
 export type AddDecision = { kind: 'error'; error: number } | { kind: 'none' } | { kind: 'add'; row: TransactionRow };
 
 /** TransactionCoordinator.handleAddPartitionsToTransaction (also AddOffsetsToTxn). */
-export function prepareAdd(row: TransactionRow | null, producerId: number, producerEpoch: number, allIncluded: boolean, now: number): AddDecision {
+export function prepareAdd(row: TransactionRow | null, producerId: Int64, producerEpoch: number, allIncluded: boolean, now: number): AddDecision {
   if (row === null || row.producerId !== producerId) return { kind: 'error', error: ErrorCode.INVALID_PRODUCER_ID_MAPPING };
   if (row.producerEpoch !== producerEpoch) return { kind: 'error', error: ErrorCode.PRODUCER_FENCED };
   if (row.state === TxnState.PrepareCommit || row.state === TxnState.PrepareAbort) return { kind: 'error', error: ErrorCode.CONCURRENT_TRANSACTIONS };
@@ -126,7 +128,7 @@ export function prepareAdd(row: TransactionRow | null, producerId: number, produ
 }
 
 /** Verification (AddPartitionsToTxn v4 verifyOnly, transactional produce): the checks before partition membership. */
-export function verifyError(row: TransactionRow | null, producerId: number, producerEpoch: number): number {
+export function verifyError(row: TransactionRow | null, producerId: Int64, producerEpoch: number): number {
   if (row === null || row.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
   if (row.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
   if (row.state === TxnState.PrepareCommit || row.state === TxnState.PrepareAbort) return ErrorCode.CONCURRENT_TRANSACTIONS;
@@ -136,7 +138,7 @@ export function verifyError(row: TransactionRow | null, producerId: number, prod
 export type EndDecision = { kind: 'error'; error: number } | { kind: 'none' } | { kind: 'complete' };
 
 /** TransactionCoordinator.endTransaction (from a client: the epoch must match exactly). */
-export function prepareEnd(row: TransactionRow | null, producerId: number, producerEpoch: number, commit: boolean): EndDecision {
+export function prepareEnd(row: TransactionRow | null, producerId: Int64, producerEpoch: number, commit: boolean): EndDecision {
   if (row === null || row.producerId !== producerId) return { kind: 'error', error: ErrorCode.INVALID_PRODUCER_ID_MAPPING };
   if (producerEpoch !== row.producerEpoch) return { kind: 'error', error: ErrorCode.PRODUCER_FENCED };
   switch (row.state) {

@@ -5,6 +5,7 @@
 // transaction ends (committed offsets on commit, dropped on abort).
 
 import { ErrorCode } from '../../codec/errors.ts';
+import type { Int64 } from '../../codec/int64.ts';
 import type { RequestContext } from '../context.ts';
 import { groupCoordinator } from '../groups/coordinator.ts';
 import { ClassicGroup, GroupState } from '../groups/classic-group.ts';
@@ -17,12 +18,12 @@ import { transactionCoordinator } from './coordinator.ts';
 export interface TxnCommitInput {
   transactionalId: string;
   groupId: string;
-  producerId: number;
+  producerId: Int64;
   producerEpoch: number;
   generationId: number;
   memberId: string;
   groupInstanceId: string | null;
-  topics: { name: string; partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
+  topics: { name: string; partitions: { partitionIndex: number; committedOffset: Int64; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
 }
 
 export type TxnCommitOutput = { name: string; partitions: { partitionIndex: number; errorCode: number }[] }[];

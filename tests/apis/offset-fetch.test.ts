@@ -110,7 +110,7 @@ test('OffsetFetch v7+ requireStable: UNSTABLE_OFFSET_COMMIT while a transaction 
   assert.equal(await addOffsets(client, 'stable-txn', p, 'g-stable'), ErrorCode.NONE);
   assert.deepEqual(await txnOffsetCommit(client, 'stable-txn', p, 'g-stable', 'a', { 0: 9 }), [0]);
 
-  type Partition = { partitionIndex?: number; committedOffset?: number; errorCode?: number };
+  type Partition = { partitionIndex?: number; committedOffset?: number | bigint; errorCode?: number };
   const shape = (parts: Partition[] | undefined) => (parts ?? []).map((x) => [x.partitionIndex, x.committedOffset, x.errorCode]);
   const v7 = async (requireStable: boolean, topics: { name: string; partitionIndexes: number[] }[] | null) => {
     const res = await client.request<Res>(offsetFetch, 7, { ...single('g-stable', topics), requireStable });

@@ -131,7 +131,7 @@ test('TxnOffsetCommit: a group first seen in a transaction keeps its committed o
   const stop = tb.stop;
   tb = { ...again, stop: async () => { await again.stopBroker(); await stop(); } };
   client = await RawClient.connect(tb.port);
-  let committed: number[] = [];
+  let committed: (number | bigint)[] = [];
   for (let i = 0; i < 100; i++) {
     committed = await fetchCommitted(client, group, topic, [1]).catch(() => [-2]);
     if (committed[0] === 42) break;

@@ -129,7 +129,7 @@ export async function commit(client: RawClient, groupId: string, topic: string, 
 }
 
 /** Committed offsets of the partitions (-1 where none), through OffsetFetch v9. */
-export async function fetchCommitted(client: RawClient, groupId: string, topic: string, partitions: number[]): Promise<number[]> {
+export async function fetchCommitted(client: RawClient, groupId: string, topic: string, partitions: number[]): Promise<(number | bigint)[]> {
   const res = await client.request<offsetFetchApi.OffsetFetchResponse>(offsetFetchApi, 9, {
     groupId: '',
     topics: null,

@@ -23,6 +23,8 @@ export class RawClient {
   #correlationId = 1;
   #closed = false;
   readonly closed: Promise<void>;
+  /** The client id of the requests' headers. */
+  clientId: string | null = 'raw-test';
 
   private constructor(socket: Socket) {
     this.socket = socket;
@@ -70,7 +72,7 @@ export class RawClient {
     const at = w.reserveInt32();
     writeRequestHeader(
       w,
-      { apiKey: api.schema.apiKey, apiVersion: version, correlationId, clientId: 'raw-test' },
+      { apiKey: api.schema.apiKey, apiVersion: version, correlationId, clientId: this.clientId },
       requestHeaderVersion(api.schema.apiKey, isFlexible(api.schema, version)),
     );
     api.encodeRequest(version, w, body);
