@@ -47,6 +47,11 @@ export const configSchema = z.object({
   transactionalIdExpirationMs: z.coerce.number().int().min(1).default(604800000),
   /** Kafka: log.retention.check.interval.ms (how often retention.ms / retention.bytes are applied). */
   logRetentionCheckIntervalMs: z.coerce.number().int().min(1).default(300000),
+  /**
+   * flush: a write is acknowledged once PostgreSQL has flushed its WAL to disk. relaxed: the broker's sessions run
+   * with synchronous_commit=off, so a PostgreSQL crash loses the last few hundred ms of acknowledged writes. Not in Kafka.
+   */
+  durability: z.enum(['flush', 'relaxed']).default('flush'),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -9,6 +9,7 @@ import { Broker } from './broker.ts';
 import { NodeIdInUseError } from './broker-registry.ts';
 import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { openStore } from '../store/index.ts';
+import { checkServerTuning } from './pg-tuning.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -35,7 +36,9 @@ async function main(): Promise<void> {
     url = pg.socketUrl ?? pg.url;
     log.info('embedded PostgreSQL started', { dataDir: resolve(config.dataDir), url: maskUrl(pg.url) });
   }
-  const store = await openStore(url, { log: (m: string) => log.info(m) });
+  // A user's own PostgreSQL: warn about server settings that hurt the broker (the embedded one has them set).
+  if (config.databaseUrl) await checkServerTuning(url, config.durability, log);
+  const store = await openStore(url, { log: (m: string) => log.info(m), durability: config.durability });
   const broker = await Broker.create({ config, store, log });
   try {
     await broker.listen();

@@ -33,6 +33,19 @@ export interface StoreOptions {
   log?: (message: string) => void;
   /** Pool size of the main connection pool (default 10). */
   poolSize?: number;
+  /** flush (default): commits wait for the WAL flush; relaxed: synchronous_commit=off in the broker's sessions. */
+  durability?: Durability;
+}
+
+export type Durability = 'flush' | 'relaxed';
+
+/**
+ * The user-settable server settings the broker gives its own sessions, whatever the server's defaults:
+ * synchronous_commit from the durability setting (on even where the server's default is off), and
+ * backend_flush_after as the embedded PostgreSQL sets it (runtime/embedded-postgres.ts says why).
+ */
+export function sessionSettings(durability: Durability): Record<string, string> {
+  return { synchronous_commit: durability === 'relaxed' ? 'off' : 'on', backend_flush_after: '256kB' };
 }
 
 export async function openStore(url: string, options: StoreOptions = {}): Promise<Store> {
@@ -67,7 +80,7 @@ export class Store {
 
   constructor(url: string, options: StoreOptions = {}) {
     this.log = options.log ?? (() => {});
-    this.sql = connect(url, { max: options.poolSize ?? 10 });
+    this.sql = connect(url, { max: options.poolSize ?? 10, settings: sessionSettings(options.durability ?? 'flush') });
     this.logDir = logDirName(url);
     this.notifySql = connect(url, { max: 1, settings: { synchronous_commit: 'off' }, applicationName: 'pg-kafka notify' });
     this.topics = new TopicCatalog(this.sql);

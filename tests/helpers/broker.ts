@@ -53,7 +53,7 @@ export async function startTestBroker(overrides: ConfigInput = {}, options: Test
       process.stderr.write(line + '\n');
     })
     : createLogger(config.logLevel);
-  const store = await openStore(databaseUrl);
+  const store = await openStore(databaseUrl, { durability: config.durability });
   let broker: Broker;
   try {
     broker = await Broker.create({ config, store, log, brokerRegistry: options.brokerRegistry, registry: options.registry, groupCoordinator: options.groupCoordinator });
