@@ -26,8 +26,8 @@ export interface BrokerDefaults {
 const isLong = (min: number) => (v: string) => /^-?\d+$/.test(v) && Number(v) >= min && BigInt(v) <= 9223372036854775807n;
 const isInt = (min: number) => (v: string) => isLong(min)(v) && Number(v) <= 2147483647;
 const oneOf = (...values: string[]) => (v: string) => values.includes(v);
-/** Free text (throttled replica lists): anything but NUL, which no config value holds. */
-const any = (v: string) => !v.includes('\u0000');
+/** Free text (throttled replica lists): any string, U+0000 included (the store keeps it byte for byte). */
+const any = (_v: string) => true;
 const { BOOLEAN, STRING, INT, LONG, DOUBLE, LIST } = ConfigType;
 
 export const CompressionTypes = Object.keys(TopicCompression) as TopicCompressionName[];
