@@ -10,6 +10,7 @@ import { assertCodecRoundTrip } from '../helpers/conformance.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { heartbeat, join, soloMember } from '../helpers/groups.ts';
+import { until } from '../helpers/eventually.ts';
 
 let tb: TestBroker;
 let client: RawClient;
@@ -41,8 +42,10 @@ test('Heartbeat: fencing answers', async () => {
   // A second member joining starts a rebalance.
   const other = await RawClient.connect(tb.port);
   const pending = join(other, { groupId: 'hb-fencing' });
-  await new Promise((r) => setTimeout(r, 30));
-  assert.equal(await heartbeat(client, 'hb-fencing', memberId, generationId), ErrorCode.REBALANCE_IN_PROGRESS);
+  // Until the join has reached the coordinator the member is still stable (NONE); then it is told to rejoin.
+  let answer: number = ErrorCode.NONE;
+  await until(async () => (answer = await heartbeat(client, 'hb-fencing', memberId, generationId)) !== ErrorCode.NONE, 10_000, 'the join to start a rebalance');
+  assert.equal(answer, ErrorCode.REBALANCE_IN_PROGRESS);
   await join(client, { groupId: 'hb-fencing', memberId });
   await pending;
   other.close();

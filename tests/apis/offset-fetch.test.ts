@@ -13,6 +13,9 @@ import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { commit } from '../helpers/groups.ts';
 import { addOffsets, endTxn, initOk, txnOffsetCommit } from '../helpers/transactions.ts';
+import { startGroupCoordinator } from '../../runtime/groups/coordinator.ts';
+import { SLOT_COUNT, slotFor } from '../../runtime/groups/slot.ts';
+import { until } from '../helpers/eventually.ts';
 
 type Res = offsetFetch.OffsetFetchResponse;
 
@@ -91,12 +94,17 @@ test('OffsetFetch v8-9: several groups in one request', async () => {
 test('OffsetFetch: a broker that does not coordinate the group answers NOT_COORDINATOR', async () => {
   const other = await startTestBroker({ nodeId: 5 }, { databaseUrl: tb.databaseUrl });
   try {
+    // The two brokers share the coordinator slots: ask the newcomer about a group of a slot the first one keeps.
+    const heldBy = (x: TestBroker) => startGroupCoordinator(x.broker).leases.heldSlots();
+    await until(() => heldBy(tb).length + heldBy(other).length === SLOT_COUNT && heldBy(other).length > 0, 20_000, 'the brokers to share the slots');
+    let group = 'g1';
+    for (let i = 0; !heldBy(tb).includes(slotFor(group)); i++) group = `g-not-coordinated-${i}`;
     const c = await RawClient.connect(other.port);
-    const v1 = await c.request<Res>(offsetFetch, 1, single('g1', [{ name: 'a', partitionIndexes: [0, 1] }]));
+    const v1 = await c.request<Res>(offsetFetch, 1, single(group, [{ name: 'a', partitionIndexes: [0, 1] }]));
     assert.deepEqual(v1.topics?.[0].partitions?.map((p) => [p.committedOffset, p.errorCode]), [[-1, ErrorCode.NOT_COORDINATOR], [-1, ErrorCode.NOT_COORDINATOR]]);
-    const v7 = await c.request<Res>(offsetFetch, 7, single('g1', null));
+    const v7 = await c.request<Res>(offsetFetch, 7, single(group, null));
     assert.equal(v7.errorCode, ErrorCode.NOT_COORDINATOR);
-    const v8 = await c.request<Res>(offsetFetch, 8, { groupId: '', topics: null, groups: [{ groupId: 'g1', memberId: null, memberEpoch: -1, topics: null }], requireStable: false });
+    const v8 = await c.request<Res>(offsetFetch, 8, { groupId: '', topics: null, groups: [{ groupId: group, memberId: null, memberEpoch: -1, topics: null }], requireStable: false });
     assert.equal(v8.groups?.[0].errorCode, ErrorCode.NOT_COORDINATOR);
     c.close();
   } finally {
