@@ -129,20 +129,32 @@ function tcpSocketFactory(): (target: SocketTarget) => net.Socket {
  * rollback (PostgreSQL rolled it back), so every `begin` of this pool hands the callback's failure on to postgres.js
  * only when the connection still works: on a lost connection the callback's promise never settles, and `begin`
  * rejects with the connection error all the same (postgres.js races the callback against the connection closing).
+ * The same bug makes `sql.reserve()` unsafe across outages: the store does not use it.
  */
 function guardTransactions(sql: Sql): void {
   const begin = sql.begin.bind(sql) as (...args: unknown[]) => Promise<unknown>;
   const guarded = (...args: unknown[]): Promise<unknown> => {
     const fn = args[args.length - 1] as (tx: unknown) => unknown;
-    return begin(...args.slice(0, -1), (tx: unknown) => {
+    let ended = false;
+    const done = begin(...args.slice(0, -1), (tx: unknown) => {
       const result = fn(tx);
-      return Promise.resolve(Array.isArray(result) ? Promise.all(result) : result).catch((err: unknown) =>
-        connectionGone(err) ? new Promise<never>(() => {}) : Promise.reject(err),
-      );
+      return Promise.resolve(Array.isArray(result) ? Promise.all(result) : result).catch(async (err: unknown) => {
+        if (!connectionGone(err)) throw err;
+        // Lost by this transaction's connection: `begin` has rejected (or does so within a tick). Lost by another
+        // connection the callback used: this one still works, so it is rolled back as usual.
+        await new Promise((resolve) => setTimeout(resolve, LOST_CONNECTION_GRACE_MS));
+        if (ended) return new Promise<never>(() => {});
+        throw err;
+      });
     });
+    done.then(() => (ended = true), () => (ended = true));
+    return done;
   };
   (sql as unknown as { begin: typeof guarded }).begin = guarded;
 }
+
+/** How long a transaction whose statement lost its connection waits to see `begin` reject before rolling back. */
+const LOST_CONNECTION_GRACE_MS = 1000;
 
 /** The statement failed because its connection is gone (CONNECTION_ENDED: the pool is ending, the connection is not). */
 function connectionGone(err: unknown): boolean {
