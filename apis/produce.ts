@@ -142,7 +142,7 @@ const FIRST_MAGIC2_VERSION = 3;
 /** Version from which zstd is allowed (KIP-110). */
 const FIRST_ZSTD_VERSION = 7;
 
-function errorResponse(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
+function partitionError(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
 }
 
@@ -182,9 +182,9 @@ export async function handle(request: ProduceRequest, ctx: RequestContext): Prom
         name: t.name,
         partitionResponses: t.partitionData.map((p) => {
           if (!topic || p.index < 0 || p.index >= topic.partitions) {
-            return errorResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${t.name}-${p.index}`);
+            return partitionError(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${t.name}-${p.index}`);
           }
-          const out = errorResponse(p.index, ErrorCode.NONE);
+          const out = partitionError(p.index, ErrorCode.NONE);
           const batches = validatePartition(topic, p.index, p.records, version, ctx, out);
           if (batches !== null) pending.push({ topic, partition: p.index, batches, append: toAppend(topic, p.index, batches), out });
           return out;
@@ -198,13 +198,18 @@ export async function handle(request: ProduceRequest, ctx: RequestContext): Prom
   return answer(response);
 }
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every partition gets it; acks=0 gets nothing. */
+export function errorResponse(request: ProduceRequest, errorCode: number): ProduceResponse | typeof noResponse {
+  return request.acks === 0 ? noResponse : everyPartition(request, errorCode, null);
+}
+
 /** Every partition of the request answered with the same error. */
-function everyPartition(request: ProduceRequest, errorCode: number, errorMessage: string): ProduceResponse {
+function everyPartition(request: ProduceRequest, errorCode: number, errorMessage: string | null): ProduceResponse {
   return {
     throttleTimeMs: 0,
     responses: request.topicData.map((t) => ({
       name: t.name,
-      partitionResponses: t.partitionData.map((p) => errorResponse(p.index, errorCode, errorMessage)),
+      partitionResponses: t.partitionData.map((p) => partitionError(p.index, errorCode, errorMessage)),
     })),
   };
 }
