@@ -7,7 +7,7 @@
 // heartbeat: if it moves, that broker is alive and start() fails (NodeIdInUseError); if it does not (our own
 // predecessor crashed), start() takes the node id over once the registration lapses, as Kafka's brokers wait
 // for their old session to expire. A holder that registered from this host with a pid that is no longer running
-// (or with our own pid: a container restarted) is our crashed predecessor, and is taken over at once.
+// (or with our own pid, before we started: a container restarted) is our crashed predecessor, taken over at once.
 
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -265,12 +265,12 @@ export class BrokerRegistry implements ClusterView {
 }
 
 /**
- * The registration was made from this host by a process that is gone: a pid no longer running, or our own pid (a
- * restarted container reuses it; we hold a different instance id, so that registration is not ours).
+ * The registration was made from this host by a process that is gone: a pid no longer running, or our own pid
+ * registered before this process started (a restarted container reuses its pid).
  */
 function isDeadPredecessor(holder: RegisteredBroker): boolean {
   if (holder.processHost !== hostname() || holder.processPid === null || holder.processPid === undefined) return false;
-  if (holder.processPid === process.pid) return true;
+  if (holder.processPid === process.pid) return holder.startedAt.getTime() < Date.now() - process.uptime() * 1000;
   if (existsSync('/proc/self')) {
     // Linux: gone, or a zombie not yet reaped by its parent (state Z in /proc/<pid>/stat).
     try {
