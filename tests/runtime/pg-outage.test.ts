@@ -21,7 +21,8 @@ const DOWN_MS = 1000;
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 after(async () => {
-  for (const c of cleanups.reverse()) await Promise.resolve().then(c).catch(() => {});
+  // Each bounded: a client stuck on a broken broker must not hold the file up.
+  for (const c of cleanups.reverse()) await Promise.race([Promise.resolve().then(c).catch(() => {}), sleep(10_000)]);
 });
 
 let pgPromise: Promise<FaultyPostgres> | null = null;
@@ -68,6 +69,7 @@ test('three immediate PostgreSQL restarts under produce, fetch long polls and a 
   const acked = new Map<string, number>(); // key -> when acknowledged
   let lastAckAt = 0;
   let producing = true;
+  cleanups.push(() => (producing = false));
   const produceLoop = (async () => {
     for (let n = 0; producing; n++) {
       const keys = Array.from({ length: 5 }, (_, i) => `k-${n}-${i}`);
@@ -103,6 +105,7 @@ test('three immediate PostgreSQL restarts under produce, fetch long polls and a 
   const fetchErrors = new Set<number>();
   let lastFetchOkAt = 0;
   let fetching = true;
+  cleanups.push(() => (fetching = false));
   const fetchLoop = (async () => {
     let offset = 0;
     while (fetching && !raw.isClosed) {
