@@ -28,7 +28,8 @@ import {
 import { noResponse, type RequestContext } from '../runtime/context.ts';
 import { appendQueue } from '../runtime/append-queue.ts';
 import { maxMessageBytes, topicConfigValue, usesLogAppendTime } from '../runtime/topic-configs.ts';
-import { UnknownPartitionError } from '../store/errors.ts';
+import { isDatabaseUnavailable, UnknownPartitionError } from '../store/errors.ts';
+import { databaseOutage } from '../runtime/unavailable.ts';
 import type { AppendBatch, PartitionAppend, Topic } from '../store/types.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's ProduceRequest.json and ProduceResponse.json, versions 0-11.
@@ -389,6 +390,13 @@ async function appendAll(pending: PendingPartition[], ctx: RequestContext, versi
         if (todo.length === 0) return;
         attempt = ctx.broker.store.append(todo.map((p) => p.append as PartitionAppend), { transactionalId });
         continue;
+      }
+      if (isDatabaseUnavailable(err)) {
+        // Retriable, as when a partition's leader is away (the append may have committed: a retry of a
+        // non-idempotent producer can write it twice); the outage is logged once, not per request.
+        databaseOutage(ctx.broker).report(err);
+        for (const p of todo) fail(p.out, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'PostgreSQL is unreachable');
+        return;
       }
       ctx.broker.log.error('produce: append failed', { err: err as Error, partitions: todo.length });
       const code = version >= 4 ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_SERVER_ERROR;

@@ -25,14 +25,18 @@ export function unavailableResponse(mod: ApiModule, request: unknown, ctx: Reque
 
 /** How often the monitor asks whether PostgreSQL is back. */
 const PROBE_MS = 250;
+/** How long PostgreSQL must answer, with no request failing for want of it, before the outage counts as over. */
+const SETTLE_MS = 1000;
 
 /**
- * Logs one WARN line when a store call finds PostgreSQL unreachable, then pings it until it answers and logs one
- * INFO line with how long it was away. Requests failing meanwhile are answered, not logged.
+ * Logs one WARN line when a store call finds PostgreSQL unreachable, then pings it until it answers and nothing
+ * failed for SETTLE_MS (a restarting server answers some connections while refusing others), and logs one INFO
+ * line with how long it was away. Requests failing meanwhile are answered, not logged.
  */
 export class DatabaseOutage implements Service {
   readonly #broker: BrokerServices;
   #since: number | null = null;
+  #lastFailure = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
 
@@ -40,41 +44,58 @@ export class DatabaseOutage implements Service {
     this.#broker = broker;
   }
 
-  /** True while an outage is being watched (between the first failure and the first successful ping). */
+  /** True while an outage is being watched (between the first failure and the end of it). */
   get active(): boolean {
     return this.#since !== null;
   }
 
   /** A store call failed with `err` (isDatabaseUnavailable): starts watching unless already. */
   report(err: unknown): void {
+    this.#lastFailure = Date.now();
     if (this.#since !== null || this.#closed || this.#broker.isClosing) return;
-    this.#since = Date.now();
+    this.#since = this.#lastFailure;
     this.#broker.log.warn('PostgreSQL is unreachable: answering requests with retriable errors until it is back', {
       err: (err as Error).message,
     });
-    this.#schedule();
+    this.#schedule(PROBE_MS);
   }
 
-  #schedule(): void {
+  #schedule(ms: number): void {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       ping(this.#broker.store.sql).then(
         () => {
-          if (this.#since === null) return;
-          this.#broker.log.info('PostgreSQL is reachable again', { downMs: Date.now() - this.#since });
+          if (this.#since === null || this.#closed) return;
+          const quiet = Date.now() - this.#lastFailure;
+          if (quiet < SETTLE_MS) return this.#schedule(SETTLE_MS - quiet);
+          this.#broker.log.info('PostgreSQL is reachable again', { downMs: this.#lastFailure - this.#since });
           this.#since = null;
         },
         () => {
-          if (!this.#closed) this.#schedule();
+          this.#lastFailure = Date.now();
+          if (!this.#closed) this.#schedule(PROBE_MS);
         },
       );
-    }, PROBE_MS);
+    }, ms);
   }
 
   close(): void {
     this.#closed = true;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
+  }
+}
+
+/**
+ * Logs a store call that failed and was answered with a retriable error: while PostgreSQL is unreachable, the
+ * outage is logged once (DatabaseOutage) and each failure at DEBUG; any other failure at ERROR.
+ */
+export function logStoreFailure(broker: BrokerServices, message: string, fields: Record<string, unknown>, err: unknown): void {
+  if (isDatabaseUnavailable(err)) {
+    databaseOutage(broker).report(err);
+    broker.log.debug(message, { ...fields, err: (err as Error).message });
+  } else {
+    broker.log.error(message, { ...fields, err: err as Error });
   }
 }
 
