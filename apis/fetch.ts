@@ -259,7 +259,7 @@ export async function handle(request: FetchRequest, ctx: RequestContext): Promis
     try {
       return await fetchOnce(request, ctx, deadline);
     } catch (err) {
-      if (!isDatabaseUnavailable(err) || ctx.broker.isClosing || Date.now() + UNAVAILABLE_RETRY_MS > deadline) throw err;
+      if (!isDatabaseUnavailable(err) || ctx.broker.isClosing || ctx.signal.aborted || Date.now() + UNAVAILABLE_RETRY_MS > deadline) throw err;
       databaseOutage(ctx.broker).report(err);
       await new Promise((resolve) => setTimeout(resolve, UNAVAILABLE_RETRY_MS));
     }

@@ -4,7 +4,6 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import process from 'node:process';
@@ -12,6 +11,9 @@ import * as apiVersions from '../../apis/api-versions.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../runtime/embedded-postgres.ts';
 import { brokerCommand } from '../../runtime/platform.ts';
 import { RawClient } from './raw-client.ts';
+import { freePort } from './main-process.ts';
+
+export { freePort };
 import { sleep, until } from './eventually.ts';
 
 const SETTINGS = { fsync: 'off', full_page_writes: 'off' };
@@ -62,18 +64,6 @@ function running(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** A free TCP port on 127.0.0.1 (there is a small race until the broker binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export interface BrokerChild {
