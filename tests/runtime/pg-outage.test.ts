@@ -22,7 +22,7 @@ const DOWN_MS = 1000;
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 after(async () => {
   // Each bounded: a client stuck on a broken broker must not hold the file up.
-  for (const c of cleanups.reverse()) await Promise.race([Promise.resolve().then(c).catch(() => {}), sleep(10_000)]);
+  for (const c of cleanups.reverse()) await Promise.race([Promise.resolve().then(c).catch(() => {}), sleep(5000)]);
 });
 
 let pgPromise: Promise<FaultyPostgres> | null = null;
