@@ -118,7 +118,7 @@ test('three immediate PostgreSQL restarts under produce, fetch long polls and a 
       if (!p) continue;
       if (p.errorCode === ErrorCode.NONE) {
         lastFetchOkAt = Date.now();
-        offset = Math.max(offset, p.highWatermark ?? offset);
+        offset = Math.max(offset, Number(p.highWatermark ?? offset));
       } else {
         fetchErrors.add(p.errorCode ?? -1);
         await sleep(100);
