@@ -26,7 +26,7 @@ export function unavailableResponse(mod: ApiModule, request: unknown, ctx: Reque
 /** How often the monitor asks whether PostgreSQL is back. */
 const PROBE_MS = 250;
 /** How long PostgreSQL must answer, with no request failing for want of it, before the outage counts as over. */
-const SETTLE_MS = 1000;
+const SETTLE_MS = 3000;
 
 /**
  * Logs one WARN line when a store call finds PostgreSQL unreachable, then pings it until it answers and nothing
