@@ -124,6 +124,16 @@ interface TxnRequest {
   topics: { name: string; partitions: number[] }[];
 }
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): the request (v4+), or every partition. */
+export function errorResponse(request: AddPartitionsToTxnRequest, errorCode: number, ctx: RequestContext): AddPartitionsToTxnResponse {
+  const topics = (list: { name: string; partitions: number[] }[]) =>
+    list.map((t) => ({ name: t.name, resultsByPartition: t.partitions.map((p) => ({ partitionIndex: p, partitionErrorCode: errorCode })) }));
+  if (ctx.apiVersion >= 4) return { throttleTimeMs: 0, errorCode, resultsByTransaction: [] };
+  return { throttleTimeMs: 0, resultsByTopicV3AndBelow: topics(request.v3AndBelowTopics) };
+}
+
+export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+
 export async function handle(request: AddPartitionsToTxnRequest, ctx: RequestContext): Promise<AddPartitionsToTxnResponse> {
   if (ctx.apiVersion >= FIRST_BATCHED_VERSION) {
     const resultsByTransaction = await Promise.all(request.transactions.map(async (t) => ({

@@ -71,6 +71,14 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 type Wanted = CreatePartitionsRequest['topics'][number];
 type Result = NonNullable<CreatePartitionsResponse['results']>[number];
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every topic gets it. */
+export function errorResponse(request: CreatePartitionsRequest, errorCode: number): CreatePartitionsResponse {
+  return { throttleTimeMs: 0, results: request.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
+}
+
+/** Kafka's retriable answer when the controller does not answer in time. */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
+
 export async function handle(request: CreatePartitionsRequest, ctx: RequestContext): Promise<CreatePartitionsResponse> {
   const { store } = ctx.broker;
   const counts = new Map<string, number>();

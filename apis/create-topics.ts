@@ -123,6 +123,14 @@ interface Plan {
   configs: Record<string, string>;
 }
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every topic gets it. */
+export function errorResponse(request: CreateTopicsRequest, errorCode: number): CreateTopicsResponse {
+  return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null, numPartitions: -1, replicationFactor: -1, configs: null })) };
+}
+
+/** Kafka's retriable answer when the controller does not answer in time. */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
+
 export async function handle(request: CreateTopicsRequest, ctx: RequestContext): Promise<CreateTopicsResponse> {
   const { store } = ctx.broker;
   const counts = new Map<string, number>();

@@ -3,6 +3,7 @@
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
 import { deleteGroupsById } from '../runtime/groups/admin.ts';
@@ -40,6 +41,13 @@ export interface DeleteGroupsResponse {
 // </generated>
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<DeleteGroupsRequest, DeleteGroupsResponse>(schema);
+
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every group gets it. */
+export function errorResponse(request: DeleteGroupsRequest, errorCode: number): DeleteGroupsResponse {
+  return { throttleTimeMs: 0, results: request.groupsNames.map((groupId) => ({ groupId, errorCode })) };
+}
+
+export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
 
 export async function handle(request: DeleteGroupsRequest, ctx: RequestContext): Promise<DeleteGroupsResponse> {
   const results = await deleteGroupsById(groupCoordinator(ctx), request.groupsNames);

@@ -72,6 +72,14 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 
 type PartitionResult = NonNullable<NonNullable<DeleteRecordsResponse['topics']>[number]['partitions']>[number];
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every partition gets it. */
+export function errorResponse(request: DeleteRecordsRequest, errorCode: number): DeleteRecordsResponse {
+  return {
+    throttleTimeMs: 0,
+    topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode })) })),
+  };
+}
+
 export async function handle(request: DeleteRecordsRequest, ctx: RequestContext): Promise<DeleteRecordsResponse> {
   const { store, settings } = ctx.broker;
   const topics = await store.getTopics(request.topics.map((t) => t.name));

@@ -62,6 +62,15 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 
 type Result = NonNullable<DeleteTopicsResponse['responses']>[number];
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every topic gets it. */
+export function errorResponse(request: DeleteTopicsRequest, errorCode: number, ctx: RequestContext): DeleteTopicsResponse {
+  const topics = ctx.apiVersion >= 6 ? request.topics : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+  return { throttleTimeMs: 0, responses: topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode, errorMessage: null })) };
+}
+
+/** Kafka's retriable answer when the controller does not answer in time. */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
+
 export async function handle(request: DeleteTopicsRequest, ctx: RequestContext): Promise<DeleteTopicsResponse> {
   const { store } = ctx.broker;
   const responses: Result[] = [];

@@ -4,6 +4,7 @@
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
 import { describeGroups } from '../runtime/groups/admin.ts';
@@ -73,6 +74,13 @@ export const concurrent = true;
 
 /** AclEntry.supportedOperations(GROUP): READ, DELETE and DESCRIBE. */
 const GROUP_OPERATIONS = (1 << AclOperation.READ) | (1 << AclOperation.DELETE) | (1 << AclOperation.DESCRIBE);
+
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every group gets it. */
+export function errorResponse(request: DescribeGroupsRequest, errorCode: number): DescribeGroupsResponse {
+  return { throttleTimeMs: 0, groups: request.groups.map((groupId) => ({ errorCode, groupId, groupState: '', protocolType: '', protocolData: '', members: [] })) };
+}
+
+export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
 
 export async function handle(request: DescribeGroupsRequest, ctx: RequestContext): Promise<DescribeGroupsResponse> {
   const operations = ctx.apiVersion >= 3 && request.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED;

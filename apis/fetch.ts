@@ -25,7 +25,8 @@ import { readAhead } from '../runtime/read-ahead.ts';
 import { buildBatches } from '../runtime/batch-builder.ts';
 import { abortedTransactions, lastStableOffset, visibleEnd } from '../runtime/isolation.ts';
 import { topicCompression } from '../runtime/topic-configs.ts';
-import { UnknownPartitionError } from '../store/errors.ts';
+import { isDatabaseUnavailable, UnknownPartitionError } from '../store/errors.ts';
+import { databaseOutage } from '../runtime/unavailable.ts';
 import type { PartitionOffsets, StoredRecord, Topic } from '../store/types.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's FetchRequest.json and FetchResponse.json, versions 4-17.
@@ -230,7 +231,42 @@ function partitionResponse(partitionIndex: number, errorCode: number): Partition
   };
 }
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every partition gets it. */
+export function errorResponse(request: FetchRequest, errorCode: number): FetchResponse {
+  return {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    sessionId: 0,
+    responses: request.topics.map((t) => ({
+      topic: t.topic,
+      topicId: t.topicId,
+      partitions: t.partitions.map((p) => partitionResponse(p.partition, errorCode)),
+    })),
+  };
+}
+
+/** How often a fetch that found PostgreSQL unreachable tries again while its max wait lasts. */
+const UNAVAILABLE_RETRY_MS = 250;
+
+/**
+ * A long poll outlives a database outage: while its max wait lasts, a fetch that found PostgreSQL unreachable tries
+ * again every UNAVAILABLE_RETRY_MS, and answers as usual once it is back; after that, the error reaches the
+ * dispatch layer, which answers every partition with NOT_LEADER_OR_FOLLOWER (errorResponse).
+ */
 export async function handle(request: FetchRequest, ctx: RequestContext): Promise<FetchResponse> {
+  const deadline = Date.now() + Math.max(0, request.maxWaitMs);
+  for (;;) {
+    try {
+      return await fetchOnce(request, ctx, deadline);
+    } catch (err) {
+      if (!isDatabaseUnavailable(err) || ctx.broker.isClosing || ctx.signal.aborted || Date.now() + UNAVAILABLE_RETRY_MS > deadline) throw err;
+      databaseOutage(ctx.broker).report(err);
+      await new Promise((resolve) => setTimeout(resolve, UNAVAILABLE_RETRY_MS));
+    }
+  }
+}
+
+async function fetchOnce(request: FetchRequest, ctx: RequestContext, deadline: number): Promise<FetchResponse> {
   const version = ctx.apiVersion;
   if (request.sessionEpoch > 0) {
     // An incremental fetch: we never hand out sessions, so the one it names does not exist.
@@ -262,7 +298,6 @@ export async function handle(request: FetchRequest, ctx: RequestContext): Promis
   const response: FetchResponse = { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses };
   const failedUpFront = targets.length < request.topics.reduce((n, t) => n + t.partitions.length, 0);
 
-  const deadline = Date.now() + request.maxWaitMs;
   for (;;) {
     const result = await readAll(targets, request, ctx);
     const waitMs = deadline - Date.now();

@@ -96,6 +96,15 @@ async function find(key: string, keyType: number, ctx: RequestContext): Promise<
   return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.nodeId, host: broker.host, port: broker.port };
 }
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every key gets it. */
+export function errorResponse(request: FindCoordinatorRequest, errorCode: number, ctx: RequestContext): FindCoordinatorResponse {
+  const none = { nodeId: -1, host: '', port: -1, errorCode, errorMessage: null };
+  if (ctx.apiVersion >= 4) return { throttleTimeMs: 0, coordinators: request.coordinatorKeys.map((key) => ({ key, ...none })) };
+  return { throttleTimeMs: 0, ...none };
+}
+
+export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+
 export async function handle(request: FindCoordinatorRequest, ctx: RequestContext): Promise<FindCoordinatorResponse> {
   const keyType = ctx.apiVersion >= 1 ? request.keyType : KeyType.GROUP;
   if (ctx.apiVersion >= 4) {

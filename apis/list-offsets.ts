@@ -108,6 +108,17 @@ interface Lookup {
 
 const NOT_FOUND = { timestamp: -1, offset: -1, leaderEpoch: -1 } as const;
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every partition gets it. */
+export function errorResponse(request: ListOffsetsRequest, errorCode: number): ListOffsetsResponse {
+  return {
+    throttleTimeMs: 0,
+    topics: request.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, ...NOT_FOUND })),
+    })),
+  };
+}
+
 export async function handle(request: ListOffsetsRequest, ctx: RequestContext): Promise<ListOffsetsResponse> {
   const { store } = ctx.broker;
   const topics = await store.getTopics(request.topics.map((t) => t.name));

@@ -115,6 +115,25 @@ export const concurrent = true;
 
 type TopicResult = NonNullable<MetadataResponse['topics']>[number];
 
+/**
+ * The whole request failed with `errorCode` (PostgreSQL unreachable): the brokers as known, every requested topic
+ * with the error (none when all topics were asked for).
+ */
+export function errorResponse(request: MetadataRequest, errorCode: number, ctx: RequestContext): MetadataResponse {
+  const { cluster, clusterId } = ctx.broker;
+  return {
+    throttleTimeMs: 0,
+    brokers: cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    clusterId,
+    controllerId: cluster.controllerId(),
+    topics: (request.topics ?? []).map((t) => ({ errorCode, name: t.name, topicId: t.topicId, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED })),
+    clusterAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+  };
+}
+
+/** Kafka's answer for a topic whose leader is away (retriable: clients ask again). */
+export const unavailableError = ErrorCode.LEADER_NOT_AVAILABLE;
+
 export async function handle(request: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> {
   const { store, info, clusterId, cluster } = ctx.broker;
   const version = ctx.apiVersion;

@@ -6,6 +6,7 @@
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
 import { commitGroupOffsets } from '../runtime/groups/offsets.ts';
@@ -77,6 +78,17 @@ export interface OffsetCommitResponse {
 // </generated>
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<OffsetCommitRequest, OffsetCommitResponse>(schema);
+
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every partition gets it. */
+export function errorResponse(request: OffsetCommitRequest, errorCode: number): OffsetCommitResponse {
+  return {
+    throttleTimeMs: 0,
+    topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
+  };
+}
+
+/** Committing needs the group's coordinator: while PostgreSQL is unreachable, it is not available. */
+export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
 
 export async function handle(request: OffsetCommitRequest, ctx: RequestContext): Promise<OffsetCommitResponse> {
   const v = ctx.apiVersion;

@@ -116,6 +116,23 @@ export interface OffsetFetchResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<OffsetFetchRequest, OffsetFetchResponse>(schema);
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every group, or every partition before v2. */
+export function errorResponse(request: OffsetFetchRequest, errorCode: number, ctx: RequestContext): OffsetFetchResponse {
+  const v = ctx.apiVersion;
+  if (v >= 8) return { throttleTimeMs: 0, groups: request.groups.map((g) => ({ groupId: g.groupId, topics: [], errorCode })) };
+  if (v >= 2) return { throttleTimeMs: 0, errorCode, topics: [] };
+  return {
+    throttleTimeMs: 0,
+    topics: (request.topics ?? []).map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode })),
+    })),
+  };
+}
+
+/** Offsets are read through the group's coordinator: while PostgreSQL is unreachable, it is not available. */
+export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+
 export async function handle(request: OffsetFetchRequest, ctx: RequestContext): Promise<OffsetFetchResponse> {
   const v = ctx.apiVersion;
   const coordinator = groupCoordinator(ctx);

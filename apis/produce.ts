@@ -28,7 +28,8 @@ import {
 import { noResponse, type RequestContext } from '../runtime/context.ts';
 import { appendQueue } from '../runtime/append-queue.ts';
 import { maxMessageBytes, topicConfigValue, usesLogAppendTime } from '../runtime/topic-configs.ts';
-import { UnknownPartitionError } from '../store/errors.ts';
+import { isDatabaseUnavailable, UnknownPartitionError } from '../store/errors.ts';
+import { databaseOutage } from '../runtime/unavailable.ts';
 import type { AppendBatch, PartitionAppend, Topic } from '../store/types.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's ProduceRequest.json and ProduceResponse.json, versions 0-11.
@@ -142,7 +143,7 @@ const FIRST_MAGIC2_VERSION = 3;
 /** Version from which zstd is allowed (KIP-110). */
 const FIRST_ZSTD_VERSION = 7;
 
-function errorResponse(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
+function partitionError(index: number, errorCode: number, errorMessage: string | null = null): PartitionResponse {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage };
 }
 
@@ -182,9 +183,9 @@ export async function handle(request: ProduceRequest, ctx: RequestContext): Prom
         name: t.name,
         partitionResponses: t.partitionData.map((p) => {
           if (!topic || p.index < 0 || p.index >= topic.partitions) {
-            return errorResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${t.name}-${p.index}`);
+            return partitionError(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${t.name}-${p.index}`);
           }
-          const out = errorResponse(p.index, ErrorCode.NONE);
+          const out = partitionError(p.index, ErrorCode.NONE);
           const batches = validatePartition(topic, p.index, p.records, version, ctx, out);
           if (batches !== null) pending.push({ topic, partition: p.index, batches, append: toAppend(topic, p.index, batches), out });
           return out;
@@ -198,13 +199,18 @@ export async function handle(request: ProduceRequest, ctx: RequestContext): Prom
   return answer(response);
 }
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every partition gets it; acks=0 gets nothing. */
+export function errorResponse(request: ProduceRequest, errorCode: number): ProduceResponse | typeof noResponse {
+  return request.acks === 0 ? noResponse : everyPartition(request, errorCode, null);
+}
+
 /** Every partition of the request answered with the same error. */
-function everyPartition(request: ProduceRequest, errorCode: number, errorMessage: string): ProduceResponse {
+function everyPartition(request: ProduceRequest, errorCode: number, errorMessage: string | null): ProduceResponse {
   return {
     throttleTimeMs: 0,
     responses: request.topicData.map((t) => ({
       name: t.name,
-      partitionResponses: t.partitionData.map((p) => errorResponse(p.index, errorCode, errorMessage)),
+      partitionResponses: t.partitionData.map((p) => partitionError(p.index, errorCode, errorMessage)),
     })),
   };
 }
@@ -384,6 +390,13 @@ async function appendAll(pending: PendingPartition[], ctx: RequestContext, versi
         if (todo.length === 0) return;
         attempt = ctx.broker.store.append(todo.map((p) => p.append as PartitionAppend), { transactionalId });
         continue;
+      }
+      if (isDatabaseUnavailable(err)) {
+        // Retriable, as when a partition's leader is away (the append may have committed: a retry of a
+        // non-idempotent producer can write it twice); the outage is logged once, not per request.
+        databaseOutage(ctx.broker).report(err);
+        for (const p of todo) fail(p.out, ErrorCode.NOT_LEADER_OR_FOLLOWER, 'PostgreSQL is unreachable');
+        return;
       }
       ctx.broker.log.error('produce: append failed', { err: err as Error, partitions: todo.length });
       const code = version >= 4 ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.UNKNOWN_SERVER_ERROR;

@@ -6,9 +6,13 @@
 // When the node id is registered by another process whose heartbeat is still recent, start() watches that
 // heartbeat: if it moves, that broker is alive and start() fails (NodeIdInUseError); if it does not (our own
 // predecessor crashed), start() takes the node id over once the registration lapses, as Kafka's brokers wait
-// for their old session to expire.
+// for their old session to expire. A holder that registered from this host with a pid that is no longer running
+// (or with our own pid, before we started: a container restarted) is our crashed predecessor, taken over at once.
 
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import process from 'node:process';
 import type { Sql } from 'postgres';
 import type { BrokerInfo, ClusterView } from './context.ts';
 import type { Logger } from './log.ts';
@@ -22,6 +26,7 @@ import {
   type BrokerRegistration,
   type RegisteredBroker,
 } from '../store/brokers.ts';
+import { isDatabaseUnavailable } from '../store/errors.ts';
 
 export { NodeIdInUseError } from '../store/brokers.ts';
 
@@ -34,6 +39,8 @@ export interface BrokerRegistryOptions {
 }
 
 const DEREGISTER_TIMEOUT_MS = 3000;
+/** How soon a heartbeat that failed for want of PostgreSQL is tried again. */
+const RETRY_MS = 500;
 
 export const defaultBrokerRegistryOptions: BrokerRegistryOptions = { heartbeatMs: 5_000, staleMs: 20_000 };
 
@@ -61,6 +68,8 @@ export class BrokerRegistry implements ClusterView {
   #readAgain: Promise<void> | null = null;
   /** Whether a read of the registry has succeeded (before that, other brokers may be anywhere). */
   #readOnce = false;
+  /** Whether heartbeats are failing for want of PostgreSQL. */
+  #failing = false;
 
   /** `self` gives this broker's advertised endpoint (it is known once the listener is bound). */
   constructor(sql: Sql, self: () => BrokerInfo, log: Logger, options: Partial<BrokerRegistryOptions> = {}) {
@@ -149,7 +158,7 @@ export class BrokerRegistry implements ClusterView {
         }));
       this.#readOnce = true;
     } catch (err) {
-      if (!this.#closed) this.#log.warn('could not read the broker registry', { err: (err as Error).message });
+      if (!this.#closed) (isDatabaseUnavailable(err) ? this.#log.debug : this.#log.warn)('could not read the broker registry', { err: (err as Error).message });
     }
   }
 
@@ -171,6 +180,12 @@ export class BrokerRegistry implements ClusterView {
       } catch (err) {
         if (!(err instanceof NodeIdInUseError) || this.#closed) throw err;
         const holder = err.holder;
+        if (isDeadPredecessor(holder)) {
+          // Our own predecessor on this machine crashed (its process is gone): the node id is ours at once.
+          await registerBroker(this.#sql, registration, this.#options.staleMs, holder.instanceId);
+          this.#log.info('took over the node id from a crashed process on this host', { nodeId: registration.nodeId, pid: holder.processPid });
+          return;
+        }
         if (seen && (holder.instanceId !== seen.instanceId || holder.heartbeatAt.getTime() > seen.heartbeatAt.getTime())) throw err;
         if (!seen) {
           this.#log.warn('node id registered by another process: waiting to see whether it is alive', {
@@ -188,7 +203,7 @@ export class BrokerRegistry implements ClusterView {
 
   #registration(): BrokerRegistration {
     const { nodeId, host, port, rack } = this.#self();
-    return { nodeId, host, port, rack, instanceId: this.#instanceId };
+    return { nodeId, host, port, rack, instanceId: this.#instanceId, processHost: hostname(), processPid: process.pid };
   }
 
   #schedule(): void {
@@ -199,7 +214,7 @@ export class BrokerRegistry implements ClusterView {
         this.#ticking = null;
         this.#schedule();
       });
-    }, this.#options.heartbeatMs);
+    }, this.#failing ? Math.min(RETRY_MS, this.#options.heartbeatMs) : this.#options.heartbeatMs);
   }
 
   async #tick(): Promise<void> {
@@ -216,8 +231,12 @@ export class BrokerRegistry implements ClusterView {
           this.#log.error('another broker process took over this node id', { nodeId: self.nodeId, err: err.message });
         }
       }
+      if (this.#failing) this.#log.info('broker heartbeat works again', { nodeId: self.nodeId });
+      this.#failing = false;
     } catch (err) {
-      if (!this.#closed) this.#log.warn('broker heartbeat failed', { err: (err as Error).message });
+      // One WARN per database outage; the next heartbeat comes sooner until it works again.
+      if (!this.#closed) (this.#failing ? this.#log.debug : this.#log.warn)('broker heartbeat failed', { err: (err as Error).message });
+      this.#failing = isDatabaseUnavailable(err);
     }
     await this.refresh();
   }
@@ -242,5 +261,28 @@ export class BrokerRegistry implements ClusterView {
     );
     await Promise.race([done, timeout]);
     clearTimeout(timer);
+  }
+}
+
+/**
+ * The registration was made from this host by a process that is gone: a pid no longer running, or our own pid
+ * registered before this process started (a restarted container reuses its pid).
+ */
+function isDeadPredecessor(holder: RegisteredBroker): boolean {
+  if (holder.processHost !== hostname() || holder.processPid === null || holder.processPid === undefined) return false;
+  if (holder.processPid === process.pid) return holder.startedAt.getTime() < Date.now() - process.uptime() * 1000;
+  if (existsSync('/proc/self')) {
+    // Linux: gone, or a zombie not yet reaped by its parent (state Z in /proc/<pid>/stat).
+    try {
+      return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${holder.processPid}/stat`, 'utf8'));
+    } catch {
+      return true;
+    }
+  }
+  try {
+    process.kill(holder.processPid, 0);
+    return false;
+  } catch (err) {
+    return (err as { code?: string }).code === 'ESRCH';
   }
 }

@@ -2,7 +2,8 @@
 // API module, runs handlers (reads concurrently; pipelined ones, i.e. Produce, start in arrival order and overlap
 // once queued; everything else one at a time in arrival order) and writes
 // responses strictly in request order. Bad input closes this connection only, with a rate-limited WARN line
-// (runtime/log.ts RateLimitedWarn): ERROR is kept for the broker's own faults (a handler that throws). Closing
+// (runtime/log.ts RateLimitedWarn): ERROR is kept for the broker's own faults (a handler that throws). A request
+// that failed because PostgreSQL is unreachable gets its API's retriable error (runtime/unavailable.ts). Closing
 // releases everything the connection held: its AbortSignal (ctx.signal) ends parked waits such as Fetch long
 // polls at once, and buffered bytes and finished answers are dropped. Counts requests, their durations and
 // errors, and closed connections by reason, into the broker's metrics.
@@ -25,6 +26,7 @@ import { noResponse, type BrokerServices, type RequestContext, type Service } fr
 import { RateLimitedWarn } from './log.ts';
 import type { ApiModule } from './registry.ts';
 import type { RequestSeries } from './metrics.ts';
+import { databaseOutage, isDatabaseUnavailable, unavailableResponse } from './unavailable.ts';
 
 /** Most requests a connection may have in progress before we stop reading from it. */
 const MAX_IN_FLIGHT = 128;
@@ -269,7 +271,17 @@ export class Connection {
 
   async #run(mod: ApiModule, request: unknown, ctx: RequestContext, slot: Slot, encodeVersion: number): Promise<void> {
     try {
-      const response = await mod.handle(request, ctx);
+      let response: unknown;
+      try {
+        response = await mod.handle(request, ctx);
+      } catch (err) {
+        // PostgreSQL unreachable: a retriable error for this request (one log line per outage, not per request).
+        const answer = isDatabaseUnavailable(err) ? unavailableResponse(mod, request, ctx, encodeVersion) : null;
+        if (answer === null) throw err;
+        databaseOutage(this.#broker).report(err);
+        slot.stats.errors.inc();
+        response = answer;
+      }
       if (response !== noResponse && !this.#closed) {
         const w = new Writer(1024);
         const sizeAt = w.reserveInt32();

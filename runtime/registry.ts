@@ -25,6 +25,17 @@ export interface ApiModule {
    * Requests of other non-concurrent modules still wait for every earlier request to finish. Default false.
    */
   readonly pipelined?: boolean;
+  /**
+   * The answer to a request that failed as a whole with `errorCode` (every partition, group or transaction it names
+   * gets that code). Used when PostgreSQL is unreachable (runtime/unavailable.ts); without it, a response with a
+   * top-level ErrorCode gets the code there, and any other request closes its connection.
+   */
+  errorResponse?(request: unknown, errorCode: number, ctx: RequestContext): unknown;
+  /**
+   * The retriable code answered while PostgreSQL is unreachable: NOT_LEADER_OR_FOLLOWER (the default with
+   * errorResponse) for partition APIs, COORDINATOR_NOT_AVAILABLE (the default without) for coordinator APIs.
+   */
+  readonly unavailableError?: number;
 }
 
 export interface RegisteredApi {

@@ -11,6 +11,7 @@
 // One broker sweeps at a time (an advisory lock). The service is started by Broker.listen() and stopped with the
 // broker's other services.
 
+import { databaseOutage, isDatabaseUnavailable } from './unavailable.ts';
 import type { BrokerServices, Service } from './context.ts';
 import { topicConfigValue } from './topic-configs.ts';
 import {
@@ -75,7 +76,7 @@ export class RetentionService implements Service {
     this.options = { deleteChunk: DEFAULT_DELETE_CHUNK, ...options };
     // Like Kafka, the first check comes after one interval, not at start.
     this.#timer = setInterval(() => {
-      if (this.#running === null) void this.sweep().catch((err: unknown) => broker.log.warn('retention sweep failed', { err: err as Error }));
+      if (this.#running === null) void this.sweep().catch((err: unknown) => (isDatabaseUnavailable(err) ? databaseOutage(broker).report(err) : broker.log.warn('retention sweep failed', { err: err as Error })));
     }, broker.config.logRetentionCheckIntervalMs);
   }
 

@@ -13,6 +13,9 @@ export interface BrokerRegistration {
   readonly rack: string | null;
   /** Random per process (a UUID): heartbeats and deregistration touch only the row this process wrote. */
   readonly instanceId: string;
+  /** The registering process: host name and pid (null when unknown), to recognise a crashed predecessor. */
+  readonly processHost?: string | null;
+  readonly processPid?: number | null;
 }
 
 export interface RegisteredBroker extends BrokerRegistration {
@@ -44,6 +47,8 @@ interface BrokerRow {
   port: number;
   rack: string | null;
   instance_id: string;
+  process_host: string | null;
+  process_pid: number | null;
   started_at: Date;
   heartbeat_at: Date;
   age_ms: number;
@@ -56,6 +61,8 @@ function fromRow(r: BrokerRow): RegisteredBroker {
     port: r.port,
     rack: r.rack,
     instanceId: r.instance_id,
+    processHost: r.process_host,
+    processPid: r.process_pid,
     startedAt: r.started_at,
     heartbeatAt: r.heartbeat_at,
     heartbeatAgeMs: Math.max(0, Number(r.age_ms)),
@@ -64,25 +71,28 @@ function fromRow(r: BrokerRow): RegisteredBroker {
 
 /**
  * Registers the broker (or re-registers it: same instance id). The row of an earlier process with the same node id
- * is replaced only when its heartbeat is older than `staleMs`; otherwise throws NodeIdInUseError. Notifies others.
+ * is replaced only when its heartbeat is older than `staleMs`, or when it is the registration `takeOver` names (a
+ * predecessor known to be dead); otherwise throws NodeIdInUseError. Notifies others.
  */
-export async function registerBroker(sql: Sql, b: BrokerRegistration, staleMs: number): Promise<void> {
+export async function registerBroker(sql: Sql, b: BrokerRegistration, staleMs: number, takeOver: string | null = null): Promise<void> {
   const holder = await sql.begin(async (tx) => {
     const won = await tx`
-      insert into kafka.brokers as k (node_id, host, port, rack, instance_id, started_at, heartbeat_at)
-      values (${b.nodeId}, ${b.host}, ${b.port}, ${b.rack}, ${b.instanceId}, now(), now())
+      insert into kafka.brokers as k (node_id, host, port, rack, instance_id, process_host, process_pid, started_at, heartbeat_at)
+      values (${b.nodeId}, ${b.host}, ${b.port}, ${b.rack}, ${b.instanceId}, ${b.processHost ?? null}, ${b.processPid ?? null}, now(), now())
       on conflict (node_id) do update
         set host = excluded.host, port = excluded.port, rack = excluded.rack, instance_id = excluded.instance_id,
+            process_host = excluded.process_host, process_pid = excluded.process_pid,
             started_at = case when k.instance_id = excluded.instance_id then k.started_at else now() end,
             heartbeat_at = now()
         where k.instance_id = excluded.instance_id or k.heartbeat_at < now() - ${staleMs} * interval '1 millisecond'
+          or k.instance_id = ${takeOver}::uuid
       returning node_id`;
     if (won.length > 0) {
       await tx`select pg_notify(${BROKERS_CHANNEL}, ${String(b.nodeId)})`;
       return null;
     }
     const [row] = await tx<BrokerRow[]>`
-      select node_id, host, port, rack, instance_id::text, started_at, heartbeat_at,
+      select node_id, host, port, rack, instance_id::text, process_host, process_pid, started_at, heartbeat_at,
              extract(epoch from now() - heartbeat_at) * 1000 as age_ms
       from kafka.brokers where node_id = ${b.nodeId}`;
     return fromRow(row);
@@ -112,7 +122,7 @@ export async function deregisterBroker(sql: Sql, nodeId: number, instanceId: str
 /** The brokers whose last heartbeat is at most `staleMs` old, by node id. */
 export async function liveBrokers(sql: Sql, staleMs: number): Promise<RegisteredBroker[]> {
   const rows = await sql<BrokerRow[]>`
-    select node_id, host, port, rack, instance_id::text, started_at, heartbeat_at,
+    select node_id, host, port, rack, instance_id::text, process_host, process_pid, started_at, heartbeat_at,
            extract(epoch from now() - heartbeat_at) * 1000 as age_ms
     from kafka.brokers
     where heartbeat_at >= now() - ${staleMs} * interval '1 millisecond'

@@ -56,3 +56,32 @@ export class UnknownPartitionError extends Error {
     this.partitions = partitions;
   }
 }
+
+/** postgres.js's own connection errors (`error.code`): the connection closed, was ended or never opened in time. */
+const DRIVER_CONNECTION_CODES: ReadonlySet<string> = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+
+/** Socket errors (`error.code`) of a connection to PostgreSQL. */
+const SOCKET_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EAI_AGAIN', 'ENOENT',
+]);
+
+/**
+ * PostgreSQL SQLSTATEs of a server going away or not taking connections: admin_shutdown (57P01), crash_shutdown
+ * (57P02), cannot_connect_now (57P03: starting up, shutting down, in recovery), database_dropped (57P04), and the
+ * connection exception class 08.
+ */
+function isUnavailableSqlState(code: string): boolean {
+  return code === '57P01' || code === '57P02' || code === '57P03' || code === '57P04' || /^08[0-9A-Z]{3}$/.test(code);
+}
+
+/**
+ * True when a store call failed because PostgreSQL could not be reached (connection lost, refused, timed out, the
+ * server shutting down or starting up), not because of the request: the caller answers with a retriable error, and
+ * the same call works again once the database is back. The pool reconnects by itself.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string') return false;
+  return DRIVER_CONNECTION_CODES.has(code) || SOCKET_CODES.has(code) || isUnavailableSqlState(code);
+}

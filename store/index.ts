@@ -23,7 +23,7 @@ import type {
   Topic,
 } from './types.ts';
 
-export { InvalidPartitionsError, TopicCollisionError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from './errors.ts';
+export { InvalidPartitionsError, isDatabaseUnavailable, TopicCollisionError, TopicExistsError, UnknownPartitionError, UnknownTopicError } from './errors.ts';
 export type * from './types.ts';
 export type { TopicRef } from './topics.ts';
 export type { ConfigMap } from './broker-configs.ts';

@@ -4,6 +4,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import { groupsMigration } from './migrations-groups.ts';
 import { transactionsMigration } from './migrations-transactions.ts';
 import { brokersMigration } from './migrations-brokers.ts';
+import { brokerProcessMigration } from './migrations-broker-process.ts';
 import { consumerGroupsMigration } from './migrations-consumer-groups.ts';
 import { messagesViewMigration } from './migrations-messages-view.ts';
 import { stringsMigration } from './migrations-strings.ts';
@@ -100,6 +101,7 @@ export const migrations: readonly Migration[] = [
   batchBoundariesMigration,
   topicCollisionsMigration,
   brokerConfigsMigration,
+  brokerProcessMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */

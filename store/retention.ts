@@ -25,22 +25,16 @@ export interface RetentionPartition {
 }
 
 /**
- * Runs `work` while holding the retention advisory lock on a reserved connection; returns null (without running
- * it) when another session holds the lock.
+ * Runs `work` while holding the retention advisory lock, in a transaction of its own that holds nothing else (it
+ * writes nothing, so it holds back no vacuum); returns null (without running it) when another broker holds the
+ * lock. Not a session lock on a reserved connection: postgres.js 3.4.9 ends the process when a statement is sent on
+ * a reserved connection that closed (porsager/postgres#1208), as the unlock would be after a PostgreSQL restart.
  */
 export async function withRetentionLock<T>(sql: Sql, work: () => Promise<T>): Promise<T | null> {
-  const conn = await sql.reserve();
-  try {
-    const [row] = await conn<{ locked: boolean }[]>`select pg_try_advisory_lock(${RETENTION_LOCK.toString()}::bigint) as locked`;
-    if (!row.locked) return null;
-    try {
-      return await work();
-    } finally {
-      await conn`select pg_advisory_unlock(${RETENTION_LOCK.toString()}::bigint)`.catch(() => {});
-    }
-  } finally {
-    conn.release();
-  }
+  return sql.begin(async (tx) => {
+    const [row] = await tx<{ locked: boolean }[]>`select pg_try_advisory_xact_lock(${RETENTION_LOCK.toString()}::bigint) as locked`;
+    return row.locked ? await work() : null;
+  }) as Promise<T | null>;
 }
 
 /** Every partition with its topic's configs, offsets, last stable offset and lowest stored offset. */

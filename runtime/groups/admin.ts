@@ -106,7 +106,7 @@ export async function deleteGroupsById(c: GroupCoordinator, groupIds: string[]):
       const owned = await c.serialize(groupId, () => deleteGroups(c.sql, fence, [groupId]));
       return { groupId, errorCode: owned ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR };
     } catch (err) {
-      c.env.log.error('group delete failed', { group: groupId, err: err as Error });
+      c.logStoreError('group delete failed', groupId, err);
       return { groupId, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };
     }
   }));

@@ -85,7 +85,7 @@ export async function describeConsumerGroups(c: GroupCoordinator, groupIds: stri
     try {
       return await describe(c, group);
     } catch (err) {
-      c.env.log.error('consumer group describe failed', { group: groupId, err: err as Error });
+      c.logStoreError('consumer group describe failed', groupId, err);
       return failed(groupId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
   }));

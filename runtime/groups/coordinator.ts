@@ -33,6 +33,7 @@ import {
 import { restoreConsumerGroup, snapshotConsumerGroup } from './consumer-persist.ts';
 import { scheduleRebalanceTimeout, scheduleSession } from './consumer-timers.ts';
 import type { Topic } from '../../store/types.ts';
+import { logStoreFailure } from '../unavailable.ts';
 
 export interface CoordinatorOptions extends LeaseOptions {
   /** Kafka's offsets.retention.check.interval.ms. */
@@ -147,7 +148,7 @@ export class GroupCoordinator implements Service {
       try {
         return (await saveGroup(this.sql, fence, row)) ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
       } catch (err) {
-        this.#broker.log.error('could not persist group', { group: group.groupId, err: err as Error });
+        this.logStoreError('could not persist group', group.groupId, err);
         return ErrorCode.COORDINATOR_NOT_AVAILABLE;
       }
     });
@@ -165,7 +166,7 @@ export class GroupCoordinator implements Service {
       try {
         if (!(await saveConsumerGroup(this.sql, fence, row))) code = ErrorCode.NOT_COORDINATOR;
       } catch (err) {
-        this.#broker.log.error('could not persist consumer group', { group: group.groupId, err: err as Error });
+        this.logStoreError('could not persist consumer group', group.groupId, err);
         code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       }
       // A failed write is tried again with the next change or heartbeat.
@@ -174,6 +175,11 @@ export class GroupCoordinator implements Service {
     });
     group.persisted = { json, result };
     return result;
+  }
+
+  /** A failed store call answered with COORDINATOR_NOT_AVAILABLE (logged once per database outage). */
+  logStoreError(message: string, groupId: string, err: unknown): void {
+    logStoreFailure(this.#broker, message, { group: groupId }, err);
   }
 
   async #load(fences: SlotFence[]): Promise<void> {
@@ -313,7 +319,7 @@ export class GroupCoordinator implements Service {
     try {
       topics = new Map((await this.store.listTopics()).map((t) => [t.name, t]));
     } catch (err) {
-      this.#broker.log.error('consumer group heartbeat: topics unavailable', { group: req.groupId, err: err as Error });
+      this.logStoreError('consumer group heartbeat: topics unavailable', req.groupId, err);
       return heartbeatError(ErrorCode.COORDINATOR_NOT_AVAILABLE, null, req.memberId || null);
     }
     if (this.leases.fence(fence.slot) === null) return heartbeatError(ErrorCode.NOT_COORDINATOR, null, req.memberId || null);

@@ -27,6 +27,7 @@ import {
 } from '../../store/groups.ts';
 import type { Sql } from 'postgres';
 import type { Logger } from '../log.ts';
+import { isDatabaseUnavailable } from '../../store/errors.ts';
 
 export interface LeaseOptions {
   /** How long a lease lasts without renewal (failover time after a crash). */
@@ -71,6 +72,20 @@ export function fairShare(nodeId: number, liveNodeIds: readonly number[], slotCo
 /** Claims repeated in one round when other brokers won some of the slots asked for. */
 const MAX_CLAIM_ROUNDS = 3;
 
+/** How soon a round that failed (PostgreSQL unreachable) is tried again. */
+const RETRY_MS = 500;
+
+/** True when `work` settled within `ms`; false when it is still running (it goes on, unawaited). */
+async function bounded(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class SlotLeases {
   readonly #sql: Sql;
   readonly #self: SlotOwner;
@@ -90,6 +105,8 @@ export class SlotLeases {
   /** When each other broker last asked for slots (performance.now()). */
   readonly #wanting = new Map<number, number>();
   #unlisten: (() => Promise<void>) | null = null;
+  /** Whether lease statements are failing for want of PostgreSQL (WARN once per streak, renewals retried soon). */
+  #failing = false;
 
   constructor(sql: Sql, self: SlotOwner, options: LeaseOptions, events: LeaseEvents, peers: LeasePeers, log: Logger) {
     this.#sql = sql;
@@ -218,7 +235,7 @@ export class SlotLeases {
     try {
       won = await claimSlots(this.#sql, wanted, this.#self, this.#options.leaseMs, options);
     } catch (err) {
-      this.#log.warn('could not claim coordinator slots', { err: (err as Error).message });
+      this.#failed('could not claim coordinator slots', err);
       return 0;
     }
     if (won.length === 0) return 0;
@@ -227,7 +244,9 @@ export class SlotLeases {
     const loading = this.#events.gained(fences).then(
       () => true,
       (err: unknown) => {
-        if (!this.#closed) this.#log.error('could not load coordinator slots', { slots: fences.map((f) => f.slot).join(','), err: err as Error });
+        if (this.#closed) return false;
+        if (isDatabaseUnavailable(err)) this.#failed('could not load coordinator slots', err);
+        else this.#log.error('could not load coordinator slots', { slots: fences.map((f) => f.slot).join(','), err: err as Error });
         return false;
       },
     );
@@ -261,13 +280,16 @@ export class SlotLeases {
     this.#timer = null;
     if (this.#closed) return;
     try {
-      await this.#serial(async () => {
+      // Bounded: a round stuck on a statement must not stop the ticks; while rounds fail (PostgreSQL away), the
+      // next comes sooner, so slots are renewed or claimed again within a second of the database being back.
+      await bounded(this.#serial(async () => {
         if (!first) await this.#renew();
         await this.#balance(true);
-      });
+      }), this.#options.renewMs);
       if (first) await Promise.all([...this.#held.values()].map((h) => h.loaded));
     } finally {
-      if (!this.#closed) this.#timer = setTimeout(() => void this.#tick(false), this.#options.renewMs);
+      const next = this.#failing ? Math.min(RETRY_MS, this.#options.renewMs) : this.#options.renewMs;
+      if (!this.#closed) this.#timer = setTimeout(() => void this.#tick(false), next);
     }
   }
 
@@ -281,8 +303,9 @@ export class SlotLeases {
       let holders: SlotHolder[];
       try {
         holders = await slotHolders(this.#sql, this.#orphanedMs());
+        this.#recovered();
       } catch (err) {
-        this.#log.warn('could not read the coordinator slots', { err: (err as Error).message });
+        this.#failed('could not read the coordinator slots', err);
         return;
       }
       const live = this.#peers.nodeIds();
@@ -363,7 +386,7 @@ export class SlotLeases {
     try {
       renewed = new Set(await renewSlots(this.#sql, entries.map(([, h]) => h.fence), this.#options.leaseMs));
     } catch (err) {
-      this.#log.warn('could not renew coordinator leases', { err: (err as Error).message });
+      this.#failed('could not renew coordinator leases', err);
       for (const [slot, h] of entries) if (performance.now() > h.validUntil) this.#drop(slot, 'lease renewal failed');
       return;
     }
@@ -372,6 +395,20 @@ export class SlotLeases {
       if (renewed.has(slot)) h.validUntil = this.#validUntil(t0);
       else this.#drop(slot, 'lease taken over');
     }
+    this.#recovered();
+  }
+
+  /** A lease statement worked: ends a streak of failures (logged once). */
+  #recovered(): void {
+    if (this.#failing) this.#log.info('coordinator lease statements work again', { slots: this.#held.size });
+    this.#failing = false;
+  }
+
+  /** Logs a failed lease statement: WARN, but DEBUG after the first of a streak of failures for want of PostgreSQL. */
+  #failed(message: string, err: unknown): void {
+    const unavailable = isDatabaseUnavailable(err);
+    (unavailable && this.#failing ? this.#log.debug : this.#log.warn)(message, { err: (err as Error).message });
+    if (unavailable) this.#failing = true;
   }
 
   /** Stops renewing, drops every slot and gives the leases back. */

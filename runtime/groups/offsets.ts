@@ -74,7 +74,7 @@ export async function commitGroupOffsets(c: GroupCoordinator, groupId: string, i
     return await commit(c, groupId, input);
   } catch (err) {
     // The database is unreachable: a retriable error, the connection stays up.
-    c.env.log.error('offset commit failed', { group: groupId, err: err as Error });
+    c.logStoreError('offset commit failed', groupId, err);
     const code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
     return input.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
   }
@@ -192,7 +192,7 @@ export async function fetchGroupOffsets(
   try {
     return await fetchSome(c, groupId, topics, options.unknownAsError ?? false, options.requireStable ?? false, options.member ?? null);
   } catch (err) {
-    c.env.log.error('offset fetch failed', { group: groupId, err: err as Error });
+    c.logStoreError('offset fetch failed', groupId, err);
     return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
   }
 }
@@ -278,7 +278,7 @@ export async function deleteGroupOffsets(
   try {
     return await deleteSome(c, groupId, topics);
   } catch (err) {
-    c.env.log.error('offset delete failed', { group: groupId, err: err as Error });
+    c.logStoreError('offset delete failed', groupId, err);
     return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
   }
 }

@@ -24,6 +24,7 @@ import {
   type TxnOps,
   type TxnPartition,
 } from '../../store/transactions.ts';
+import { databaseOutage, isDatabaseUnavailable, logStoreFailure } from '../unavailable.ts';
 import type { WrittenMarker } from '../../store/markers.ts';
 import {
   completed,
@@ -100,7 +101,7 @@ export class TransactionCoordinator implements Service {
   #sweep(work: () => Promise<unknown>): void {
     if (this.#closed || this.#sweeping !== null || this.#broker.isClosing) return;
     this.#sweeping = work()
-      .catch((err: unknown) => this.#broker.log.warn('transaction sweep failed', { err: err as Error }))
+      .catch((err: unknown) => (isDatabaseUnavailable(err) ? databaseOutage(this.#broker).report(err) : this.#broker.log.warn('transaction sweep failed', { err: err as Error })))
       .finally(() => {
         this.#sweeping = null;
       });
@@ -112,7 +113,7 @@ export class TransactionCoordinator implements Service {
     try {
       return await work();
     } catch (err) {
-      this.#broker.log.error(`transaction coordinator: ${what} failed`, { err: err as Error });
+      logStoreFailure(this.#broker, `transaction coordinator: ${what} failed`, {}, err);
       return fallback(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
   }
