@@ -28,6 +28,7 @@ import {
 import { noResponse, type RequestContext } from '../runtime/context.ts';
 import { appendQueue } from '../runtime/append-queue.ts';
 import { maxMessageBytes, topicConfigValue, usesLogAppendTime } from '../runtime/topic-configs.ts';
+import { isInternalTopic } from '../runtime/topic-names.ts';
 import { UnknownPartitionError } from '../store/errors.ts';
 import type { AppendBatch, PartitionAppend, Topic } from '../store/types.ts';
 
@@ -184,6 +185,8 @@ export async function handle(request: ProduceRequest, ctx: RequestContext): Prom
           if (!topic || p.index < 0 || p.index >= topic.partitions) {
             return errorResponse(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${t.name}-${p.index}`);
           }
+          // Kafka's ReplicaManager: clients never append to internal topics.
+          if (isInternalTopic(t.name)) return errorResponse(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`);
           const out = errorResponse(p.index, ErrorCode.NONE);
           const batches = validatePartition(topic, p.index, p.records, version, ctx, out);
           if (batches !== null) pending.push({ topic, partition: p.index, batches, append: toAppend(topic, p.index, batches), out });
