@@ -58,13 +58,7 @@ test('ListOffsets: every version encodes, decodes and re-encodes byte for byte',
 });
 
 test('ListOffsets v0: the offset found as a one-element list (none when nothing is found)', async () => {
-  const answers = await list(0, topic.name, [
-    { partition: 0, timestamp: -1 },
-    { partition: 0, timestamp: -2 },
-    { partition: 0, timestamp: T0 + 25 },
-    { partition: 0, timestamp: T0 + 1000 },
-    { partition: 2, timestamp: -1 },
-  ]);
+  const answers = await Promise.all([[0, -1], [0, -2], [0, T0 + 25], [0, T0 + 1000], [2, -1]].map(([p, ts]) => one(0, topic.name, p, ts)));
   assert.deepEqual(answers.map((a) => [a.errorCode, a.oldStyleOffsets]), [[0, [6]], [0, [0]], [0, [3]], [0, []], [0, [0]]]);
   const [unknown] = await list(0, topic.name, [{ partition: 9, timestamp: -1 }]);
   assert.deepEqual([unknown.errorCode, unknown.oldStyleOffsets], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, []]);
