@@ -198,7 +198,28 @@ export async function handle(request: ProduceRequest, ctx: RequestContext): Prom
 
   await checkProducerState(pending, request, ctx);
   await appendAll(pending, ctx, version, version >= FIRST_MAGIC2_VERSION ? request.transactionalId : null);
+  countTopics(request, response, pending, ctx);
   return answer(response);
+}
+
+/** Kafka's BrokerTopicMetrics: every partition of the request counts as a produce request of its topic. */
+function countTopics(request: ProduceRequest, response: ProduceResponse, pending: PendingPartition[], ctx: RequestContext): void {
+  const appended = new Map<PartitionResponse, number>();
+  for (const p of pending) appended.set(p.out, p.batches.reduce((n, b) => n + b.recordCount, 0));
+  request.topicData.forEach((t, i) => {
+    const series = ctx.broker.metrics.topic(t.name);
+    const outs = response.responses?.[i]?.partitionResponses ?? [];
+    t.partitionData.forEach((p, j) => {
+      series.totalProduceRequests.inc();
+      const out = outs[j];
+      if (!out || out.errorCode !== ErrorCode.NONE) {
+        series.failedProduceRequests.inc();
+        return;
+      }
+      series.bytesIn.inc(p.records?.length ?? 0);
+      series.messagesIn.inc(appended.get(out) ?? 0);
+    });
+  });
 }
 
 /** Every partition of the request answered with the same error. */

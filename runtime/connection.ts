@@ -248,6 +248,7 @@ export class Connection {
     };
     const stats = this.#broker.metrics.request(apiKey, supported ? apiVersion : -1, schema.name);
     stats.requests.inc();
+    stats.kafkaRequests.inc();
     const slot: Slot = { done: false, frame: null, start: performance.now(), stats };
     this.#slots.push(slot);
     this.#inFlight++;
@@ -291,7 +292,9 @@ export class Connection {
       });
       this.destroy('handler error', { apiKey: ctx.apiKey, apiVersion: ctx.apiVersion, correlationId: ctx.correlationId });
     } finally {
-      slot.stats.duration.observe((performance.now() - slot.start) / 1000);
+      const ms = performance.now() - slot.start;
+      slot.stats.duration.observe(ms / 1000);
+      slot.stats.kafkaTotalTimeMs.observe(ms);
       slot.done = true;
       this.#inFlight--;
       this.#shared.requestsInFlight--;
