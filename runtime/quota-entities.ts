@@ -13,14 +13,12 @@ export function isQuotaEntityType(type: string): boolean {
 }
 
 /** Why a quota entity is not valid, or null. */
-export function entityProblem(entity: readonly { entityType: string; entityName?: string | null }[]): string | null {
+export function entityProblem(entity: readonly { entityType: string }[]): string | null {
   if (entity.length === 0) return 'Invalid empty client quota entity';
   const seen = new Set<string>();
   for (const e of entity) {
     if (!isQuotaEntityType(e.entityType)) return `Unknown or unsupported client quota entity type: ${e.entityType}`;
     if (seen.has(e.entityType)) return `Duplicate ${e.entityType} entity type in the client quota entity`;
-    // PostgreSQL's jsonb cannot hold U+0000; no principal or client id Kafka would match has one either.
-    if (e.entityName?.includes('\u0000')) return `The ${e.entityType} name contains a NUL character`;
     seen.add(e.entityType);
   }
   return null;
