@@ -302,13 +302,30 @@ async function fetchOnce(request: FetchRequest, ctx: RequestContext, deadline: n
     const result = await readAll(targets, request, ctx);
     const waitMs = deadline - Date.now();
     if (failedUpFront || result.failed || targets.length === 0 || result.bytes >= request.minBytes || waitMs <= 0 || ctx.broker.isClosing) {
-      return response;
+      return countTopics(response, topics, byId, ctx);
     }
     const outcome = await appendWaiters(ctx.broker).wait(result.watched, waitMs, ctx.signal);
     // Nothing changed on a timeout or at shutdown (an append would have woken us): the last read stands. When the
     // connection closed, nobody reads the answer.
-    if (outcome !== 'appended') return response;
+    if (outcome !== 'appended') return countTopics(response, topics, byId, ctx);
   }
+}
+
+/** Kafka's BrokerTopicMetrics: every partition of the answer counts as a fetch request of its topic (unknown topics not counted). */
+function countTopics(response: FetchResponse, topics: Map<string, Topic>, byId: boolean, ctx: RequestContext): FetchResponse {
+  for (const t of response.responses ?? []) {
+    const topic = topics.get((byId ? t.topicId : t.topic) ?? '');
+    if (!topic) continue;
+    const series = ctx.broker.metrics.topic(topic.name);
+    for (const p of t.partitions ?? []) {
+      series.totalFetchRequests.inc();
+      if (p.errorCode !== ErrorCode.NONE) series.failedFetchRequests.inc();
+      const records = p.records;
+      if (records instanceof Uint8Array) series.bytesOut.inc(records.length);
+      else if (records) for (const b of records) series.bytesOut.inc(b.length);
+    }
+  }
+  return response;
 }
 
 /** Offsets of every target in one query; null for a partition that vanished since its topic was cached. */

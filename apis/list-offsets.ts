@@ -1,9 +1,11 @@
-// ListOffsets (api key 2), versions 1-10: for each partition, the offset that goes with a timestamp.
+// ListOffsets (api key 2), versions 0-10: for each partition, the offset that goes with a timestamp.
 // Special timestamps: -1 latest (the high watermark; under read_committed the last stable offset), -2 earliest
 // (log start), -3 the record with the largest timestamp (v7+), -4 earliest local (v8+; no tiered storage, so the
 // log start), -5 latest tiered (v9+; nothing is tiered: offset -1, timestamp -1). Any other value: the first
 // offset whose timestamp is at or after it, or offset -1 / timestamp -1 when there is none.
-// v1 returns one offset per partition (v0's offset list is not served); v2 adds the isolation level and throttle
+// v0 answers a list of offsets (OldStyleOffsets): the one offset found, or none (Kafka lists segment base offsets
+// too, up to MaxNumOffsets; there are no segments here). Kafka 4.0 dropped v0, but clients still in use send it
+// (Burrow 1.2, Debian's, asks for high watermarks with it). v1 returns one offset per partition; v2 adds the isolation level and throttle
 // time; v4 adds currentLeaderEpoch (ignored: there is one leader, epoch 0) and leaderEpoch in the answer; v5 may
 // answer OFFSET_NOT_AVAILABLE (never needed here); v6 is flexible; v10 adds timeoutMs, the wait allowed for
 // offsets read from remote (tiered) storage: with no tiered storage every answer is immediate, so it is unused.
@@ -18,11 +20,11 @@ import { visibleEnd } from '../runtime/isolation.ts';
 import { UnknownPartitionError } from '../store/errors.ts';
 import type { PartitionOffsets, Topic } from '../store/types.ts';
 
-// <generated> by scripts/gen-api.ts from Kafka's ListOffsetsRequest.json and ListOffsetsResponse.json, versions 1-10.
+// <generated> by scripts/gen-api.ts from Kafka's ListOffsetsRequest.json and ListOffsetsResponse.json, versions 0-10.
 export const schema = {
   apiKey: 2,
   name: 'ListOffsets',
-  minVersion: 1,
+  minVersion: 0,
   maxVersion: 10,
   flexibleFrom: 6,
   request: [
@@ -34,6 +36,7 @@ export const schema = {
         { name: 'PartitionIndex', type: 'int32', versions: '0+' },
         { name: 'CurrentLeaderEpoch', type: 'int32', versions: '4+', default: "-1" },
         { name: 'Timestamp', type: 'int64', versions: '0+' },
+        { name: 'MaxNumOffsets', type: 'int32', versions: '0', default: "1" },
       ] },
     ] },
     { name: 'TimeoutMs', type: 'int32', versions: '10+' },
@@ -45,6 +48,7 @@ export const schema = {
       { name: 'Partitions', type: '[]struct', versions: '0+', fields: [
         { name: 'PartitionIndex', type: 'int32', versions: '0+' },
         { name: 'ErrorCode', type: 'int16', versions: '0+' },
+        { name: 'OldStyleOffsets', type: '[]int64', versions: '0' },
         { name: 'Timestamp', type: 'int64', versions: '1+', default: "-1" },
         { name: 'Offset', type: 'int64', versions: '1+', default: "-1" },
         { name: 'LeaderEpoch', type: 'int32', versions: '4+', default: "-1" },
@@ -62,6 +66,7 @@ export interface ListOffsetsRequest {
       partitionIndex: number;
       currentLeaderEpoch: number;
       timestamp: number | bigint;
+      maxNumOffsets: number;
     }>;
   }>;
   timeoutMs: number;
@@ -74,6 +79,7 @@ export interface ListOffsetsResponse {
     partitions?: Array<{
       partitionIndex?: number;
       errorCode?: number;
+      oldStyleOffsets?: Array<number | bigint>;
       timestamp?: number | bigint;
       offset?: number | bigint;
       leaderEpoch?: number;
@@ -164,6 +170,9 @@ export async function handle(request: ListOffsetsRequest, ctx: RequestContext): 
     }
     return answer(ctx, l, o, request.isolationLevel);
   }));
+  if (ctx.apiVersion === 0) {
+    for (const l of lookups) l.out.oldStyleOffsets = l.out.errorCode === ErrorCode.NONE && (l.out.offset ?? -1) >= 0 ? [l.out.offset ?? -1] : [];
+  }
   return response;
 }
 

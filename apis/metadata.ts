@@ -17,7 +17,7 @@ import { ZERO_UUID } from '../codec/compile.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { ledPartition } from '../runtime/leadership.ts';
-import { isValidTopicName } from '../runtime/topic-names.ts';
+import { isInternalTopic, isValidTopicName } from '../runtime/topic-names.ts';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../runtime/authorized-operations.ts';
 import { TopicCollisionError, TopicExistsError } from '../store/errors.ts';
 import type { Topic } from '../store/types.ts';
@@ -144,7 +144,7 @@ export async function handle(request: MetadataRequest, ctx: RequestContext): Pro
     errorCode: ErrorCode.NONE,
     name: t.name,
     topicId: t.topicId,
-    isInternal: false,
+    isInternal: isInternalTopic(t.name),
     partitions: Array.from({ length: t.partitions }, (_, i) => ledPartition(nodeId, i)),
     topicAuthorizedOperations: topicOps,
   });

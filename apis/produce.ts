@@ -30,6 +30,7 @@ import { appendQueue } from '../runtime/append-queue.ts';
 import { maxMessageBytes, topicConfigValue, usesLogAppendTime } from '../runtime/topic-configs.ts';
 import { isDatabaseUnavailable, UnknownPartitionError } from '../store/errors.ts';
 import { databaseOutage } from '../runtime/unavailable.ts';
+import { isInternalTopic } from '../runtime/topic-names.ts';
 import type { AppendBatch, PartitionAppend, Topic } from '../store/types.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's ProduceRequest.json and ProduceResponse.json, versions 0-11.
@@ -185,6 +186,8 @@ export async function handle(request: ProduceRequest, ctx: RequestContext): Prom
           if (!topic || p.index < 0 || p.index >= topic.partitions) {
             return partitionError(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${t.name}-${p.index}`);
           }
+          // Kafka's ReplicaManager: clients never append to internal topics.
+          if (isInternalTopic(t.name)) return partitionError(p.index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${t.name}`);
           const out = partitionError(p.index, ErrorCode.NONE);
           const batches = validatePartition(topic, p.index, p.records, version, ctx, out);
           if (batches !== null) pending.push({ topic, partition: p.index, batches, append: toAppend(topic, p.index, batches), out });
@@ -196,12 +199,33 @@ export async function handle(request: ProduceRequest, ctx: RequestContext): Prom
 
   await checkProducerState(pending, request, ctx);
   await appendAll(pending, ctx, version, version >= FIRST_MAGIC2_VERSION ? request.transactionalId : null);
+  countTopics(request, response, pending, ctx);
   return answer(response);
 }
 
 /** The whole request failed with `errorCode` (PostgreSQL unreachable): every partition gets it; acks=0 gets nothing. */
 export function errorResponse(request: ProduceRequest, errorCode: number): ProduceResponse | typeof noResponse {
   return request.acks === 0 ? noResponse : everyPartition(request, errorCode, null);
+}
+
+/** Kafka's BrokerTopicMetrics: every partition of the request counts as a produce request of its topic. */
+function countTopics(request: ProduceRequest, response: ProduceResponse, pending: PendingPartition[], ctx: RequestContext): void {
+  const appended = new Map<PartitionResponse, number>();
+  for (const p of pending) appended.set(p.out, p.batches.reduce((n, b) => n + b.recordCount, 0));
+  request.topicData.forEach((t, i) => {
+    const series = ctx.broker.metrics.topic(t.name);
+    const outs = response.responses?.[i]?.partitionResponses ?? [];
+    t.partitionData.forEach((p, j) => {
+      series.totalProduceRequests.inc();
+      const out = outs[j];
+      if (!out || out.errorCode !== ErrorCode.NONE) {
+        series.failedProduceRequests.inc();
+        return;
+      }
+      series.bytesIn.inc(p.records?.length ?? 0);
+      series.messagesIn.inc(appended.get(out) ?? 0);
+    });
+  });
 }
 
 /** Every partition of the request answered with the same error. */

@@ -19,6 +19,7 @@ import { startGroupCoordinator, type CoordinatorOptions } from './groups/coordin
 import { loadClusterId } from '../store/cluster.ts';
 import { ping } from '../store/health.ts';
 import { BrokerMetrics } from './metrics.ts';
+import { offsetsSnapshot } from '../store/metrics-snapshot.ts';
 import { createOpsApp } from './http/app.ts';
 import { serveHttp, type HttpServer } from './http/serve.ts';
 import { retentionService } from './retention.ts';
@@ -65,7 +66,7 @@ export class Broker implements BrokerServices {
     this.#cluster = new BrokerRegistry(options.store.sql, () => this.#info, options.log, options.brokerRegistry);
     this.#coordinatorOptions = options.groupCoordinator ?? {};
     this.closing = new Promise((resolve) => (this.#beginClosing = resolve));
-    this.metrics = new BrokerMetrics({ openConnections: () => this.#connections.size });
+    this.metrics = new BrokerMetrics({ openConnections: () => this.#connections.size, brokers: () => [...this.#cluster.brokers()] });
     const ownScope = String(options.config.nodeId);
     this.settings = new BrokerSettings(options.config, () => this.#info, () => ({
       perBroker: options.store.brokerConfigs(ownScope),
@@ -157,7 +158,15 @@ export class Broker implements BrokerServices {
       const app = createOpsApp({
         state: () => (this.#isClosing ? 'closing' : this.#serving ? 'serving' : 'starting'),
         ping: () => ping(this.store.sql),
-        metrics: () => this.metrics.render(),
+        metrics: async () => {
+          // The kafka_exporter-style gauges: one query per scrape; without it, the rest is still served.
+          try {
+            this.metrics.collect(await offsetsSnapshot(this.store.sql));
+          } catch (err) {
+            this.log.warn('metrics: offsets snapshot failed', { err: err as Error });
+          }
+          return this.metrics.render();
+        },
       });
       try {
         this.#http = await serveHttp((r) => app.fetch(r), this.config.host, this.config.httpPort, (err) => this.log.error('http request failed', { err }));

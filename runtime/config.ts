@@ -52,6 +52,10 @@ export const configSchema = z.object({
    * with synchronous_commit=off, so a PostgreSQL crash loses the last few hundred ms of acknowledged writes. Not in Kafka.
    */
   durability: z.enum(['flush', 'relaxed']).default('flush'),
+  /** Kafka: quota.window.num (samples kept to measure a client's rate against its quotas). */
+  quotaWindowNum: z.coerce.number().int().min(1).default(11),
+  /** Kafka: quota.window.size.seconds (the length of each sample). */
+  quotaWindowSizeSeconds: z.coerce.number().int().min(1).default(1),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

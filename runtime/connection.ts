@@ -27,6 +27,7 @@ import { RateLimitedWarn } from './log.ts';
 import type { ApiModule } from './registry.ts';
 import type { RequestSeries } from './metrics.ts';
 import { databaseOutage, isDatabaseUnavailable, unavailableResponse } from './unavailable.ts';
+import { ANONYMOUS_USER, quotaManager } from './quotas.ts';
 
 /** Most requests a connection may have in progress before we stop reading from it. */
 const MAX_IN_FLIGHT = 128;
@@ -61,6 +62,8 @@ interface Slot {
   /** performance.now() when the request was read. */
   start: number;
   stats: RequestSeries;
+  /** Size of the request frame (client quotas: producer_byte_rate). */
+  requestBytes: number;
 }
 
 export class ProtocolError extends Error {
@@ -87,6 +90,9 @@ export class Connection {
   #paused = false;
   /** Aborted when the connection closes: whatever a request of this connection waits for stops waiting. */
   readonly #abort = new AbortController();
+  /** Date.now() until which the connection is muted (a client over its quota, KIP-219): nothing is read. */
+  #mutedUntil = 0;
+  #unmuteTimer: ReturnType<typeof setTimeout> | undefined;
   /** Why the connection closed, for the metrics (null: the client closed it). */
   #closeReason: string | null = null;
   readonly closed: Promise<void>;
@@ -140,6 +146,7 @@ export class Connection {
    */
   #release(): void {
     this.#closed = true;
+    clearTimeout(this.#unmuteTimer);
     this.#abort.abort();
     this.#chunks = [];
     this.#buffered = 0;
@@ -147,9 +154,11 @@ export class Connection {
   }
 
   #onData(chunk: Uint8Array): void {
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    while (!this.#closed && this.#buffered >= 4) {
+    if (chunk.length > 0) {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+    }
+    while (!this.#closed && this.#buffered >= 4 && !this.#muted()) {
       const head = this.#peek(4);
       const size = new DataView(head.buffer, head.byteOffset, 4).getInt32(0);
       if (size < 8 || size > this.#broker.config.socketRequestMaxBytes) {
@@ -200,10 +209,30 @@ export class Connection {
   }
 
   #maybeResume(): void {
-    if (this.#paused && !this.#closed && this.#inFlight < MAX_IN_FLIGHT && !this.#socket.writableNeedDrain && !this.#broker.isClosing) {
+    if (this.#paused && !this.#closed && this.#inFlight < MAX_IN_FLIGHT && !this.#socket.writableNeedDrain && !this.#broker.isClosing && !this.#muted()) {
       this.#paused = false;
       this.#socket.resume();
     }
+  }
+
+  #muted(): boolean {
+    return this.#mutedUntil > Date.now();
+  }
+
+  /** Stops reading (and handling what is buffered) for `ms`: Kafka's throttling of a client over its quota. */
+  #mute(ms: number): void {
+    this.#mutedUntil = Math.max(this.#mutedUntil, Date.now() + ms);
+    if (!this.#paused) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+    clearTimeout(this.#unmuteTimer);
+    this.#unmuteTimer = setTimeout(() => {
+      this.#mutedUntil = 0;
+      if (this.#closed) return;
+      this.#onData(new Uint8Array(0)); // handles what arrived meanwhile
+      this.#maybeResume();
+    }, this.#mutedUntil - Date.now());
   }
 
   #dispatch(frame: Uint8Array): void {
@@ -250,7 +279,8 @@ export class Connection {
     };
     const stats = this.#broker.metrics.request(apiKey, supported ? apiVersion : -1, schema.name);
     stats.requests.inc();
-    const slot: Slot = { done: false, frame: null, start: performance.now(), stats };
+    stats.kafkaRequests.inc();
+    const slot: Slot = { done: false, frame: null, start: performance.now(), stats, requestBytes: frame.length + 4 };
     this.#slots.push(slot);
     this.#inFlight++;
     this.#shared.requestsInFlight++;
@@ -282,13 +312,27 @@ export class Connection {
         slot.stats.errors.inc();
         response = answer;
       }
-      if (response !== noResponse && !this.#closed) {
+      const encode = (value: unknown) => {
         const w = new Writer(1024);
         const sizeAt = w.reserveInt32();
         writeResponseHeader(w, ctx.correlationId, responseHeaderVersion(ctx.apiKey, isFlexible(mod.schema, encodeVersion)));
-        mod.encodeResponse(encodeVersion, w, response);
+        mod.encodeResponse(encodeVersion, w, value);
         w.setInt32At(sizeAt, w.pos - 4);
-        slot.frame = w.bytes();
+        return w.bytes();
+      };
+      if (response !== noResponse && !this.#closed) slot.frame = encode(response);
+      const quotas = quotaManager(this.#broker);
+      if (quotas.active && !this.#closed) {
+        const client = { user: ANONYMOUS_USER, clientId: ctx.clientId ?? '' };
+        const throttleMs = quotas.record(client, ctx.apiKey, slot.requestBytes, slot.frame?.length ?? 0, performance.now() - slot.start);
+        if (throttleMs > 0) {
+          // KIP-219: the answer goes out at once with the throttle time, then the connection is muted for it.
+          const answer = response as { throttleTimeMs?: number };
+          if (response !== noResponse && typeof answer === 'object' && answer !== null && 'throttleTimeMs' in answer) {
+            slot.frame = encode({ ...answer, throttleTimeMs: Math.max(answer.throttleTimeMs ?? 0, throttleMs) });
+          }
+          this.#mute(throttleMs);
+        }
       }
     } catch (err) {
       slot.stats.errors.inc();
@@ -303,7 +347,9 @@ export class Connection {
       });
       this.destroy('handler error', { apiKey: ctx.apiKey, apiVersion: ctx.apiVersion, correlationId: ctx.correlationId });
     } finally {
-      slot.stats.duration.observe((performance.now() - slot.start) / 1000);
+      const ms = performance.now() - slot.start;
+      slot.stats.duration.observe(ms / 1000);
+      slot.stats.kafkaTotalTimeMs.observe(ms);
       slot.done = true;
       this.#inFlight--;
       this.#shared.requestsInFlight--;

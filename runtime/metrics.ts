@@ -1,6 +1,10 @@
 // Metrics: a tiny registry of counters, gauges and histograms rendered in Prometheus text format 0.0.4, and the
 // broker's own metrics (BrokerMetrics, `ctx.broker.metrics`). A label set is resolved once to a series that the
 // caller keeps, so counting on the hot path is a number increment: no lookup, no string, no allocation.
+// Beside pgkafka_* names, the names Kafka's own metrics have under the Prometheus JMX exporter
+// (kafka_server_brokertopicmetrics_*, kafka_network_requestmetrics_*), and at scrape time, from one PostgreSQL
+// query, those of kafka_exporter (kafka_consumergroup_lag, kafka_topic_partition_current_offset, ...), so that
+// dashboards built for Kafka work.
 
 import process from 'node:process';
 
@@ -84,6 +88,11 @@ class Scalar implements Metric {
 
   get value(): number {
     return this.plain.value;
+  }
+
+  /** Drops every labelled series (for gauges refilled at each scrape). */
+  clear(): void {
+    if (this.labelNames.length > 0) this.#series.clear();
   }
 
   render(out: string[]): void {
@@ -209,7 +218,31 @@ export interface RequestSeries {
   readonly requests: CounterSeries;
   readonly errors: CounterSeries;
   readonly duration: HistogramSeries;
+  /** Kafka's names: kafka_network_requestmetrics_requests_total and _totaltimems (milliseconds), by request. */
+  readonly kafkaRequests: CounterSeries;
+  readonly kafkaTotalTimeMs: HistogramSeries;
 }
+
+/** Kafka's BrokerTopicMetrics of one topic. */
+export interface TopicSeries {
+  readonly bytesIn: CounterSeries;
+  readonly bytesOut: CounterSeries;
+  readonly messagesIn: CounterSeries;
+  readonly totalProduceRequests: CounterSeries;
+  readonly failedProduceRequests: CounterSeries;
+  readonly totalFetchRequests: CounterSeries;
+  readonly failedFetchRequests: CounterSeries;
+}
+
+/** What the kafka_exporter-style gauges show, read at scrape time (store/metrics-snapshot.ts, one query). */
+export interface OffsetsSnapshot {
+  partitions: { topic: string; partition: number; oldest: number; current: number }[];
+  topics: { topic: string; partitions: number }[];
+  groups: { group: string; topic: string; partition: number; committed: number; highWatermark: number }[];
+}
+
+/** Upper bounds of Kafka-named request time histogram, in milliseconds. */
+export const REQUEST_TIME_MS_BUCKETS = [1, 5, 25, 100, 500, 1000, 5000, 30000] as const;
 
 /** Upper bounds of the request duration histogram, in seconds (long-poll fetches land in the top buckets). */
 export const REQUEST_DURATION_BUCKETS = [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 30] as const;
@@ -217,6 +250,8 @@ export const REQUEST_DURATION_BUCKETS = [0.001, 0.005, 0.025, 0.1, 0.5, 1, 5, 30
 export interface BrokerMetricsOptions {
   /** Open client connections, read at scrape time. */
   openConnections?: () => number;
+  /** The live brokers, read at scrape time (kafka_broker_info). */
+  brokers?: () => { nodeId: number; host: string; port: number }[];
 }
 
 /** The broker's metrics: what the connection layer and handlers count, and process memory read at scrape time. */
@@ -236,8 +271,41 @@ export class BrokerMetrics {
   readonly recordsFetched = this.registry.register(new Counter('pgkafka_records_fetched_total', 'Records sent to consumers by Fetch requests (by offset: transaction markers included).'));
   readonly #byApi: (RequestSeries | undefined)[][] = [];
 
+  // Kafka's names (JMX exporter style).
+  readonly #kafkaRequests = this.registry.register(new Counter('kafka_network_requestmetrics_requests_total', 'Requests received, by request type (Kafka RequestMetrics RequestsPerSec).', ['request']));
+  readonly #kafkaTotalTime = this.registry.register(new Histogram(
+    'kafka_network_requestmetrics_totaltimems',
+    'Time from a request being read to its response being ready, in milliseconds, by request type (Kafka RequestMetrics TotalTimeMs).',
+    ['request'],
+    REQUEST_TIME_MS_BUCKETS,
+  ));
+  readonly #topicCounters = {
+    bytesIn: this.#topicCounter('bytesin', 'Bytes of record batches appended by Produce, by topic (BytesInPerSec).'),
+    bytesOut: this.#topicCounter('bytesout', 'Bytes of record batches sent by Fetch, by topic (BytesOutPerSec).'),
+    messagesIn: this.#topicCounter('messagesin', 'Records appended by Produce, by topic (MessagesInPerSec).'),
+    totalProduceRequests: this.#topicCounter('totalproducerequests', 'Produce requests, counted per partition, by topic (TotalProduceRequestsPerSec).'),
+    failedProduceRequests: this.#topicCounter('failedproducerequests', 'Produce requests answered with an error, counted per partition, by topic (FailedProduceRequestsPerSec).'),
+    totalFetchRequests: this.#topicCounter('totalfetchrequests', 'Fetch requests, counted per partition, by topic (TotalFetchRequestsPerSec).'),
+    failedFetchRequests: this.#topicCounter('failedfetchrequests', 'Fetch requests answered with an error, counted per partition, by topic (FailedFetchRequestsPerSec).'),
+  };
+  readonly #byTopic = new Map<string, TopicSeries>();
+  // kafka_exporter's names, filled at scrape time by collect().
+  readonly #brokerInfo = this.registry.register(new Gauge('kafka_broker_info', 'Information about the live brokers (1 each).', ['address', 'id']));
+  readonly #brokerCount = this.registry.register(new Gauge('kafka_brokers', 'Number of live brokers.'));
+  readonly #topicPartitions = this.registry.register(new Gauge('kafka_topic_partitions', 'Number of partitions of the topic.', ['topic']));
+  readonly #partitionCurrent = this.registry.register(new Gauge('kafka_topic_partition_current_offset', 'High watermark of the partition.', ['topic', 'partition']));
+  readonly #partitionOldest = this.registry.register(new Gauge('kafka_topic_partition_oldest_offset', 'Log start offset of the partition.', ['topic', 'partition']));
+  readonly #groupCurrent = this.registry.register(new Gauge('kafka_consumergroup_current_offset', 'Committed offset of the consumer group in the partition.', ['consumergroup', 'topic', 'partition']));
+  readonly #groupLag = this.registry.register(new Gauge('kafka_consumergroup_lag', 'High watermark minus committed offset of the consumer group in the partition.', ['consumergroup', 'topic', 'partition']));
+  readonly #brokers: (() => { nodeId: number; host: string; port: number }[]) | undefined;
+
+  #topicCounter(name: string, help: string): Counter {
+    return this.registry.register(new Counter(`kafka_server_brokertopicmetrics_${name}_total`, help, ['topic']));
+  }
+
   constructor(options: BrokerMetricsOptions = {}) {
     const open = options.openConnections;
+    this.#brokers = options.brokers;
     this.connectionsOpen = this.registry.register(new Gauge('pgkafka_connections_open', 'Open client connections.', [], open ? (g) => g.set(open()) : undefined));
     const memory = process.memoryUsage.bind(process);
     let heap = memory();
@@ -262,6 +330,8 @@ export class BrokerMetrics {
         requests: this.requests.with(apiName, apiVersion < 0 ? 'unsupported' : String(apiVersion)),
         errors: this.requestErrors.with(apiName),
         duration: this.requestDuration.with(apiName),
+        kafkaRequests: this.#kafkaRequests.with(apiName),
+        kafkaTotalTimeMs: this.#kafkaTotalTime.with(apiName),
       };
       versions[slot] = s;
     }
@@ -271,6 +341,44 @@ export class BrokerMetrics {
   /** Counts a closed connection (reasons are few: a fixed list plus "unsupported version of <api>"). */
   connectionClosed(reason: string): void {
     this.connectionsClosed.with(reason).inc();
+  }
+
+  /** Kafka's BrokerTopicMetrics of a topic. Keep it for the request: this call looks the topic up. */
+  topic(name: string): TopicSeries {
+    let s = this.#byTopic.get(name);
+    if (!s) {
+      const c = this.#topicCounters;
+      s = {
+        bytesIn: c.bytesIn.with(name),
+        bytesOut: c.bytesOut.with(name),
+        messagesIn: c.messagesIn.with(name),
+        totalProduceRequests: c.totalProduceRequests.with(name),
+        failedProduceRequests: c.failedProduceRequests.with(name),
+        totalFetchRequests: c.totalFetchRequests.with(name),
+        failedFetchRequests: c.failedFetchRequests.with(name),
+      };
+      this.#byTopic.set(name, s);
+    }
+    return s;
+  }
+
+  /** Replaces the scrape-time gauges with what `snapshot` shows (series of vanished partitions and groups go). */
+  collect(snapshot: OffsetsSnapshot): void {
+    for (const g of [this.#brokerInfo, this.#topicPartitions, this.#partitionCurrent, this.#partitionOldest, this.#groupCurrent, this.#groupLag]) g.clear();
+    const brokers = this.#brokers?.() ?? [];
+    this.#brokerCount.set(brokers.length);
+    for (const b of brokers) this.#brokerInfo.with(`${b.host}:${b.port}`, String(b.nodeId)).set(1);
+    for (const t of snapshot.topics) this.#topicPartitions.with(t.topic).set(t.partitions);
+    for (const p of snapshot.partitions) {
+      const partition = String(p.partition);
+      this.#partitionCurrent.with(p.topic, partition).set(p.current);
+      this.#partitionOldest.with(p.topic, partition).set(p.oldest);
+    }
+    for (const o of snapshot.groups) {
+      const partition = String(o.partition);
+      this.#groupCurrent.with(o.group, o.topic, partition).set(o.committed);
+      this.#groupLag.with(o.group, o.topic, partition).set(Math.max(0, o.highWatermark - o.committed));
+    }
   }
 
   /** Every metric in Prometheus text format 0.0.4. */

@@ -1,6 +1,7 @@
 // Kafka's rule for topic names (org.apache.kafka.common.internals.Topic.validate): 1-249 characters of
 // [a-zA-Z0-9._-], and not "." or "..". Metadata (auto-creation), CreateTopics and DescribeConfigs use it.
-// Also the most partitions a topic may have, which CreateTopics and CreatePartitions enforce.
+// Also the most partitions a topic may have, which CreateTopics and CreatePartitions enforce, and Kafka's internal
+// topic names (Topic.isInternal): Metadata flags them, Produce refuses them.
 
 export const MAX_TOPIC_NAME_LENGTH = 249;
 
@@ -25,3 +26,10 @@ export function isValidTopicName(name: string | null | undefined): name is strin
 
 /** Most partitions one topic may have (the same bound as the num.partitions setting); beyond: INVALID_PARTITIONS. */
 export const MAX_PARTITIONS_PER_TOPIC = 100000;
+
+/** Kafka's internal topics (Topic.INTERNAL_TOPICS): written by the broker only. */
+const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
+
+export function isInternalTopic(name: string): boolean {
+  return INTERNAL_TOPICS.has(name);
+}

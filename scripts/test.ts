@@ -11,6 +11,7 @@ import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../runtime/embedded-postgres.ts';
 import { execPath, isDeno } from '../runtime/platform.ts';
+import { BURROW, ensureAptTool, KCAT } from './apt-packages.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
@@ -52,19 +53,6 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
   });
 }
 
-/** The kcat tests need kcat: install it when missing and we may (root, apt). Never fails the run. */
-function ensureKcat(): void {
-  if (spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0) return;
-  if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    console.error('test: kcat is not installed (the kcat tests will fail)');
-    return;
-  }
-  console.error('test: kcat missing, installing it with apt-get...');
-  const update = spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', 'kcat'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  console.error(install && install.status === 0 ? 'test: kcat installed' : 'test: could not install kcat (the kcat tests will fail)');
-}
-
 async function main(): Promise<number> {
   const files = testFiles(process.argv.slice(2));
   if (files.length === 0) {
@@ -76,7 +64,9 @@ async function main(): Promise<number> {
   const tsc = await run(process.platform === 'win32' ? 'node_modules/.bin/tsc.cmd' : 'node_modules/.bin/tsc', ['--noEmit', '-p', '.']);
   if (tsc !== 0) return tsc;
 
-  ensureKcat();
+  // The kcat and Burrow tests need those tools: installed when missing and we may; never fails the run.
+  ensureAptTool(KCAT);
+  if (files.some((f) => f.includes('burrow'))) ensureAptTool(BURROW);
 
   let pg: EmbeddedPostgres | null = null;
   let tempDir: string | null = null;

@@ -2,7 +2,8 @@
 // use to hand slots over) and persisted group metadata (load the groups of slots, save or delete a group). Every
 // write is fenced on the caller's lease of the group's slot.
 import { Buffer } from 'node:buffer';
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
+import { appendCoordinatorRecords, groupRecord, offsetRecord, type AppendedPartition } from './consumer-offsets.ts';
 
 /** A broker's claim on a slot: writes pass it and succeed only while the lease row still carries this epoch. */
 export interface SlotFence {
@@ -12,7 +13,7 @@ export interface SlotFence {
 }
 
 /** The lease row that must still carry `fence` for a write to go ahead: `with f as (${fenceHolds(sql, fence)})`. */
-export function fenceHolds(sql: Sql, fence: SlotFence) {
+export function fenceHolds(sql: Sql | TransactionSql, fence: SlotFence) {
   return sql`select 1 from kafka.group_coordinator_slots where slot = ${fence.slot} and node_id = ${fence.nodeId} and epoch = ${fence.epoch}`;
 }
 
@@ -214,37 +215,82 @@ export async function loadGroups(sql: Sql, slots: number | readonly number[]): P
   }));
 }
 
-/** Inserts or replaces a classic group's row (a consumer group of the same id becomes this one). False when the fence no longer holds (nothing written). */
-export async function saveGroup(sql: Sql, fence: SlotFence, g: StoredGroup): Promise<boolean> {
-  const [row] = await sql<{ owned: boolean }[]>`
-    with f as (
-      ${fenceHolds(sql, fence)}
-    ), w as (
-      insert into kafka.groups as g (group_id, slot, type, protocol_type, protocol_name, generation, leader, state, state_timestamp, members)
-      select ${g.groupId}, ${g.slot}, ${g.type}, ${g.protocolType}, ${g.protocolName}, ${g.generation}, ${g.leader}, ${g.state},
-             ${g.stateTimestamp}, ${sql.json(g.members.map(toJson) as unknown as Parameters<Sql['json']>[0])}
-      where exists (select 1 from f)
-      on conflict (group_id) do update
-        set slot = excluded.slot, type = excluded.type, protocol_type = excluded.protocol_type,
-            protocol_name = excluded.protocol_name, generation = excluded.generation, leader = excluded.leader,
-            state = excluded.state, state_timestamp = excluded.state_timestamp, members = excluded.members,
-            consumer = null, updated_at = now()
-      returning 1
-    )
-    select exists (select 1 from f) as owned, (select count(*) from w) as written`;
-  return row.owned;
+/** Kafka's group-metadata record of a classic group: each member's subscription is its metadata for the chosen protocol. */
+function groupMetadata(g: StoredGroup) {
+  return {
+    protocolType: g.protocolType ?? '',
+    generation: g.generation,
+    protocol: g.protocolName,
+    leader: g.leader,
+    currentStateTimestamp: g.stateTimestamp,
+    members: g.members.map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      rebalanceTimeout: m.rebalanceTimeoutMs,
+      sessionTimeout: m.sessionTimeoutMs,
+      subscription: (m.protocols.find((p) => p.name === g.protocolName) ?? m.protocols[0])?.metadata ?? new Uint8Array(0),
+      assignment: m.assignment,
+    })),
+  };
 }
 
-/** Deletes groups with their committed offsets. False when the fence no longer holds (nothing deleted). */
-export async function deleteGroups(sql: Sql, fence: SlotFence, groupIds: string[]): Promise<boolean> {
-  if (groupIds.length === 0) return true;
-  const [row] = await sql<{ owned: boolean }[]>`
-    with f as (
-      ${fenceHolds(sql, fence)}
-    ), d as (
-      delete from kafka.groups where group_id = any(${groupIds}::text[]) and exists (select 1 from f)
-      returning 1
-    )
-    select exists (select 1 from f) as owned, (select count(*) from d) as deleted`;
-  return row.owned;
+/**
+ * Inserts or replaces a classic group's row (a consumer group of the same id becomes this one), and logs its
+ * metadata to `__consumer_offsets`, in one transaction. False when the fence no longer holds (nothing written).
+ */
+export async function saveGroup(sql: Sql, fence: SlotFence, g: StoredGroup, now = Date.now()): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    const [row] = await tx<{ owned: boolean }[]>`
+      with f as (
+        ${fenceHolds(tx, fence)}
+      ), w as (
+        insert into kafka.groups as g (group_id, slot, type, protocol_type, protocol_name, generation, leader, state, state_timestamp, members)
+        select ${g.groupId}, ${g.slot}, ${g.type}, ${g.protocolType}, ${g.protocolName}, ${g.generation}, ${g.leader}, ${g.state},
+               ${g.stateTimestamp}, ${tx.json(g.members.map(toJson) as unknown as Parameters<Sql['json']>[0])}
+        where exists (select 1 from f)
+        on conflict (group_id) do update
+          set slot = excluded.slot, type = excluded.type, protocol_type = excluded.protocol_type,
+              protocol_name = excluded.protocol_name, generation = excluded.generation, leader = excluded.leader,
+              state = excluded.state, state_timestamp = excluded.state_timestamp, members = excluded.members,
+              consumer = null, updated_at = now()
+        returning 1
+      )
+      select exists (select 1 from f) as owned, (select count(*) from w) as written`;
+    if (row.owned) await appendCoordinatorRecords(tx, [groupRecord({ groupId: g.groupId, value: groupMetadata(g) })], now);
+    return row.owned;
+  });
+}
+
+/**
+ * Deletes groups with their committed offsets, and writes their tombstones (each offset's, then the group's) to
+ * `__consumer_offsets`. Not owned when the fence no longer holds (nothing deleted).
+ */
+export async function deleteGroups(sql: Sql, fence: SlotFence, groupIds: string[]): Promise<{ owned: boolean; appended: AppendedPartition[] }> {
+  if (groupIds.length === 0) return { owned: true, appended: [] };
+  return sql.begin(async (tx) => {
+    const rows = await tx<{ owned: boolean; group_id: string | null; kind: 'offset' | 'group'; topic: string | null; partition: number | null }[]>`
+      with f as (
+        ${fenceHolds(tx, fence)}
+      ), o as (
+        delete from kafka.group_offsets where group_id = any(${groupIds}::text[]) and exists (select 1 from f)
+        returning group_id, topic_id, partition
+      ), d as (
+        delete from kafka.groups where group_id = any(${groupIds}::text[]) and exists (select 1 from f)
+        returning group_id, type
+      ), changes as (
+        select o.group_id, 'offset' as kind, t.name as topic, o.partition, 0 as ord from o join kafka.topics t on t.id = o.topic_id
+        union all
+        select d.group_id, 'group', null, null, 1 from d where d.type = 'classic'
+      )
+      select exists (select 1 from f) as owned, c.group_id, c.kind, c.topic, c.partition
+      from (select 1) one left join changes c on true
+      order by c.ord, c.group_id, c.topic, c.partition`;
+    if (!rows[0].owned) return { owned: false, appended: [] };
+    const records = rows.filter((r) => r.group_id !== null).map((r) => r.kind === 'group'
+      ? groupRecord({ groupId: r.group_id!, value: null })
+      : offsetRecord({ groupId: r.group_id!, topic: r.topic!, partition: r.partition!, value: null }));
+    return { owned: true, appended: await appendCoordinatorRecords(tx, records, Date.now()) };
+  });
 }

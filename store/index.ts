@@ -6,9 +6,10 @@ import { appendWithProducerState } from './append-producer.ts';
 import { appendRecords, hasProducerIds, maxTimestamp, offsetForTimestamp, partitionOffsets, readRecords, RecordSizes } from './log.ts';
 import { migrate } from './migrations.ts';
 import type { Int64 } from '../codec/int64.ts';
-import { APPEND_CHANNEL, AppendNotifier, BROKER_CONFIGS_SIGNAL, parseAppendPayload, TOPICS_CHANNEL } from './notify.ts';
+import { APPEND_CHANNEL, AppendNotifier, BROKER_CONFIGS_SIGNAL, parseAppendPayload, QUOTAS_CHANNEL, TOPICS_CHANNEL } from './notify.ts';
 import { BrokerConfigCatalog, type ConfigMap } from './broker-configs.ts';
 import { logDirName, logDirUsage, type LogDirUsage } from './log-dirs.ts';
+import { alterClientQuotas, listClientQuotas, type QuotaChange, type QuotaRow } from './client-quotas.ts';
 import { TopicCatalog, type TopicRef } from './topics.ts';
 import type {
   AppendListener,
@@ -28,6 +29,7 @@ export type * from './types.ts';
 export type { TopicRef } from './topics.ts';
 export type { ConfigMap } from './broker-configs.ts';
 export type { LogDirUsage, PartitionSize } from './log-dirs.ts';
+export type { QuotaChange, QuotaEntity, QuotaRow } from './client-quotas.ts';
 
 export interface StoreOptions {
   log?: (message: string) => void;
@@ -74,6 +76,7 @@ export class Store {
   private readonly sizes = new RecordSizes();
   private readonly notifier: AppendNotifier;
   private readonly listeners = new Set<AppendListener>();
+  private readonly quotaListeners = new Set<() => void>();
   /** Whether other processes may listen for appends (NOTIFY is skipped when not); set by the broker. */
   private appendAudience: () => boolean = () => true;
   private unlisten: (() => Promise<void>)[] = [];
@@ -110,7 +113,37 @@ export class Store {
       const signals = parseAppendPayload(payload, this.origin);
       if (signals) for (const s of signals) this.emit(s.topicId, s.partition, s.highWatermark);
     });
-    this.unlisten.push(() => topics.unlisten(), () => appends.unlisten());
+    const quotas = await this.sql.listen(QUOTAS_CHANNEL, () => this.emitQuotas(), () => this.emitQuotas());
+    this.unlisten.push(() => topics.unlisten(), () => appends.unlisten(), () => quotas.unlisten());
+  }
+
+  // Client quotas
+
+  listClientQuotas(): Promise<QuotaRow[]> {
+    return listClientQuotas(this.sql);
+  }
+
+  /** One transaction; every broker's onQuotasChanged listeners fire after it commits (this one's too, over NOTIFY). */
+  alterClientQuotas(changes: QuotaChange[]): Promise<void> {
+    return alterClientQuotas(this.sql, changes);
+  }
+
+  /** Called when client quotas may have changed (also after the notification connection reconnects). */
+  onQuotasChanged(listener: () => void): () => void {
+    this.quotaListeners.add(listener);
+    return () => {
+      this.quotaListeners.delete(listener);
+    };
+  }
+
+  private emitQuotas(): void {
+    for (const listener of this.quotaListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.log(`quota listener failed: ${(error as Error).message}`);
+      }
+    }
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
 // appends in one statement, store/append-small.ts),
 // read (binary COPY out of a SELECT), offsets and timestamp look-ups.
 import { Buffer } from 'node:buffer';
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { copyIn, CopyBinaryWriter, parseStoredRecords, READ_COLUMNS, RECORD_COLUMNS } from './copy-binary.ts';
 import { UnknownPartitionError } from './errors.ts';
 import { int8 } from './db.ts';
@@ -63,6 +63,25 @@ export function writeBatchRows(writer: CopyBinaryWriter, part: PartitionAppend, 
  * chooses): this is the plain path, kept as lean as it can be.
  */
 export async function appendRecords(sql: Sql, parts: PartitionAppend[]): Promise<PartitionAppendResult[]> {
+  const { keys, reservations } = planAppend(parts);
+  const assigned = isSmallAppend(parts)
+    ? await appendSmall(sql, parts, reservations)
+    : await sql.begin((tx) => appendByCopy(tx, parts, keys, reservations));
+  return appendResults(parts, keys, assigned);
+}
+
+/**
+ * appendRecords inside a transaction the caller holds (the records then commit with whatever else it writes, as
+ * the `__consumer_offsets` records do with the offsets they describe). Throws UnknownPartitionError.
+ */
+export async function appendRecordsIn(tx: TransactionSql, parts: PartitionAppend[]): Promise<PartitionAppendResult[]> {
+  const { keys, reservations } = planAppend(parts);
+  const assigned = isSmallAppend(parts) ? await appendSmall(tx, parts, reservations) : await appendByCopy(tx, parts, keys, reservations);
+  return appendResults(parts, keys, assigned);
+}
+
+/** Each partition once with its record count, in (topic id, partition) order: the offsets to reserve. */
+function planAppend(parts: PartitionAppend[]) {
   const counts = new Map<string, { topic: Topic; partition: number; count: number }>();
   for (const part of parts) {
     let count = 0;
@@ -73,11 +92,12 @@ export async function appendRecords(sql: Sql, parts: PartitionAppend[]): Promise
     else counts.set(key, { topic: part.topic, partition: part.partition, count });
   }
   const keys = [...counts.values()].sort((a, b) => a.topic.id - b.topic.id || a.partition - b.partition);
-
   const reservations = keys.map((k) => ({ topicId: k.topic.id, partition: k.partition, count: k.count }));
-  const assigned = isSmallAppend(parts) ? await appendSmall(sql, parts, reservations) : await appendByCopy(sql, parts, keys, reservations);
-  if (assigned.size < keys.length) throw new UnknownPartitionError(missing(keys, assigned));
+  return { keys, reservations };
+}
 
+function appendResults(parts: PartitionAppend[], keys: { topic: Topic; partition: number }[], assigned: Map<string, Assigned>): PartitionAppendResult[] {
+  if (assigned.size < keys.length) throw new UnknownPartitionError(missing(keys, assigned));
   const cursor = new Map<string, number>();
   return parts.map((part) => {
     const key = `${part.topic.id}:${part.partition}`;
@@ -98,30 +118,28 @@ function missing<K extends { topic: Topic; partition: number }>(keys: K[], found
   return keys.filter((k) => !found.has(`${k.topic.id}:${k.partition}`));
 }
 
-/** The COPY path: offsets reserved, then every row by binary COPY, in one transaction (nothing when a key is missing). */
-function appendByCopy(
-  sql: Sql,
+/** The COPY path, in the caller's transaction: offsets reserved, then every row by binary COPY (nothing when a key is missing). */
+async function appendByCopy(
+  tx: TransactionSql,
   parts: PartitionAppend[],
   keys: { topic: Topic; partition: number }[],
   reservations: OffsetReservation[],
 ): Promise<Map<string, Assigned>> {
-  return sql.begin(async (tx) => {
-    const byKey = await reserveOffsets(tx, reservations);
-    // Thrown inside the transaction, so the reservations made for the other partitions roll back.
-    if (byKey.size < keys.length) throw new UnknownPartitionError(missing(keys, byKey));
-    const writer = new CopyBinaryWriter();
-    let total = 0;
-    const cursor = new Map<string, number>();
-    for (const part of parts) {
-      const key = `${part.topic.id}:${part.partition}`;
-      const from = cursor.get(key) ?? byKey.get(key)!.baseOffset;
-      const to = writeBatchRows(writer, part, part.batches, from);
-      total += to - from;
-      cursor.set(key, to);
-    }
-    if (total > 0) await copyIn(tx, COPY_RECORDS_IN, writer.finish());
-    return byKey;
-  });
+  const byKey = await reserveOffsets(tx, reservations);
+  // Thrown inside the transaction, so the reservations made for the other partitions roll back.
+  if (byKey.size < keys.length) throw new UnknownPartitionError(missing(keys, byKey));
+  const writer = new CopyBinaryWriter();
+  let total = 0;
+  const cursor = new Map<string, number>();
+  for (const part of parts) {
+    const key = `${part.topic.id}:${part.partition}`;
+    const from = cursor.get(key) ?? byKey.get(key)!.baseOffset;
+    const to = writeBatchRows(writer, part, part.batches, from);
+    total += to - from;
+    cursor.set(key, to);
+  }
+  if (total > 0) await copyIn(tx, COPY_RECORDS_IN, writer.finish());
+  return byKey;
 }
 
 /** True when any batch carries a producer id (idempotent or transactional): those need the producer checks. */

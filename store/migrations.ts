@@ -11,6 +11,8 @@ import { stringsMigration } from './migrations-strings.ts';
 import { batchBoundariesMigration } from './migrations-batch-boundaries.ts';
 import { topicCollisionsMigration } from './migrations-topic-collisions.ts';
 import { brokerConfigsMigration } from './migrations-broker-configs.ts';
+import { consumerOffsetsMigration } from './migrations-consumer-offsets.ts';
+import { clientQuotasMigration } from './migrations-client-quotas.ts';
 
 export interface Migration {
   version: number;
@@ -102,6 +104,8 @@ export const migrations: readonly Migration[] = [
   topicCollisionsMigration,
   brokerConfigsMigration,
   brokerProcessMigration,
+  consumerOffsetsMigration,
+  clientQuotasMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */

@@ -1,4 +1,5 @@
-// Cross-process signals over LISTEN/NOTIFY. `kafka_topics` (payload: a topic name, or BROKER_CONFIGS_SIGNAL) is sent
+// Cross-process signals over LISTEN/NOTIFY. `kafka_quotas` (no payload) is sent inside the transaction that changes
+// client quotas. `kafka_topics` (payload: a topic name, or BROKER_CONFIGS_SIGNAL) is sent
 // inside the transaction that changes the topic (or the dynamic broker configs). `kafka_append` (payload:
 // "<origin> topicId:partition:highWatermark,...") is sent after the append commits, by a coalescing notifier on its own connection with synchronous_commit off: a NOTIFY inside the
 // append transaction would hold PostgreSQL's global notify lock until the commit is flushed, serialising every
@@ -11,6 +12,8 @@ export const TOPICS_CHANNEL = 'kafka_topics';
 /** Payload on TOPICS_CHANNEL meaning "dynamic broker configs changed" ('*' is not allowed in topic names). */
 export const BROKER_CONFIGS_SIGNAL = '*broker-configs';
 export const APPEND_CHANNEL = 'kafka_append';
+/** Client quotas changed (no payload): sent inside the transaction that changes them. */
+export const QUOTAS_CHANNEL = 'kafka_quotas';
 
 /** NOTIFY payloads must stay under 8000 bytes. */
 const MAX_PAYLOAD = 7000;

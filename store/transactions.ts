@@ -4,6 +4,7 @@
 // the transactional id's row lock (updateTransaction), so the state change, its markers and the move of pending
 // offsets into committed offsets commit together or not at all.
 import type { Sql, TransactionSql } from 'postgres';
+import { appendCoordinatorRecords, offsetRecord, type AppendedPartition } from './consumer-offsets.ts';
 import { writeMarkers, type MarkerRequest, type WrittenMarker } from './markers.ts';
 import { nextProducerId } from './producers.ts';
 import { lastPerPartition, liveTopics } from './group-offsets.ts';
@@ -164,25 +165,36 @@ export class TxnOps {
 
   /**
    * Commit: the pending offsets become the groups' committed offsets (a group without a row gets one, empty, like a
-   * simple consumer's first commit). Returns how many offsets were committed.
+   * simple consumer's first commit), logged to `__consumer_offsets`. Returns how many offsets were committed and
+   * where the log grew.
    */
-  async commitPendingOffsets(now: number): Promise<number> {
-    const rows = await this.tx`
+  async commitPendingOffsets(now: number): Promise<{ committed: number; appended: AppendedPartition[] }> {
+    const rows = await this.tx<{ group_id: string; topic: string; partition: number; committed_offset: string; leader_epoch: number; metadata: string | null; commit_timestamp: string }[]>`
       with moved as (
         delete from kafka.pending_txn_offsets where transactional_id = ${this.transactionalId} returning *
       ), g as (
         insert into kafka.groups (group_id, slot, state, state_timestamp)
         select distinct on (group_id) group_id, slot, 'Empty', ${now}::int8 from moved
         on conflict (group_id) do nothing
+      ), w as (
+        insert into kafka.group_offsets as o
+          (group_id, topic_id, partition, committed_offset, leader_epoch, metadata, commit_timestamp, expire_timestamp)
+        select group_id, topic_id, partition, committed_offset, leader_epoch, metadata, commit_timestamp, null from moved
+        on conflict (group_id, topic_id, partition) do update
+          set committed_offset = excluded.committed_offset, leader_epoch = excluded.leader_epoch,
+              metadata = excluded.metadata, commit_timestamp = excluded.commit_timestamp, expire_timestamp = null
+        returning o.group_id, o.topic_id, o.partition, o.committed_offset, o.leader_epoch, o.metadata, o.commit_timestamp
       )
-      insert into kafka.group_offsets as o
-        (group_id, topic_id, partition, committed_offset, leader_epoch, metadata, commit_timestamp, expire_timestamp)
-      select group_id, topic_id, partition, committed_offset, leader_epoch, metadata, commit_timestamp, null from moved
-      on conflict (group_id, topic_id, partition) do update
-        set committed_offset = excluded.committed_offset, leader_epoch = excluded.leader_epoch,
-            metadata = excluded.metadata, commit_timestamp = excluded.commit_timestamp, expire_timestamp = null
-      returning 1`;
-    return rows.length;
+      select w.group_id, t.name as topic, w.partition, w.committed_offset, w.leader_epoch, w.metadata, w.commit_timestamp
+      from w join kafka.topics t on t.id = w.topic_id
+      order by w.group_id, t.name, w.partition`;
+    const appended = await appendCoordinatorRecords(this.tx, rows.map((r) => offsetRecord({
+      groupId: r.group_id,
+      topic: r.topic,
+      partition: r.partition,
+      value: { offset: Number(r.committed_offset), leaderEpoch: r.leader_epoch, metadata: r.metadata, commitTimestamp: Number(r.commit_timestamp) },
+    })), now);
+    return { committed: rows.length, appended };
   }
 
   /** Abort: the pending offsets are dropped. */

@@ -103,7 +103,8 @@ export async function deleteGroupsById(c: GroupCoordinator, groupIds: string[]):
       c.removeGroup(group);
     }
     try {
-      const owned = await c.serialize(groupId, () => deleteGroups(c.sql, fence, [groupId]));
+      const { owned, appended } = await c.serialize(groupId, () => deleteGroups(c.sql, fence, [groupId]));
+      c.store.notifyAppended(appended);
       return { groupId, errorCode: owned ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR };
     } catch (err) {
       c.logStoreError('group delete failed', groupId, err);

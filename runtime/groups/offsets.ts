@@ -147,8 +147,10 @@ async function commit(c: GroupCoordinator, groupId: string, input: CommitInput):
   // Topics deleted since they were looked up: their partitions are unknown now (no offsets were written for them).
   let live: Set<number> | null = null;
   if (rows.length > 0) {
-    live = await commitOffsets(c.sql, fence, groupId, rows, now);
-    if (live === null) result = ErrorCode.NOT_COORDINATOR;
+    const write = await commitOffsets(c.sql, fence, groupId, rows, now);
+    c.store.notifyAppended(write.appended);
+    if (write.owned) live = write.live;
+    else result = ErrorCode.NOT_COORDINATOR;
   }
   return answer((name, partition) => {
     if (tooLarge.has(`${name}\u0000${partition}`)) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
@@ -308,7 +310,11 @@ async function deleteSome(
       }),
     };
   });
-  if (toDelete.length > 0 && !(await deleteOffsets(c.sql, fence, groupId, toDelete))) return { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] };
+  if (toDelete.length > 0) {
+    const write = await deleteOffsets(c.sql, fence, groupId, toDelete);
+    c.store.notifyAppended(write.appended);
+    if (!write.owned) return { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] };
+  }
   return { errorCode: ErrorCode.NONE, topics: out };
 }
 
@@ -335,12 +341,13 @@ export async function purgeExpiredOffsets(c: GroupCoordinator, now: number = Dat
       continue;
     }
     const generation = group.generationId;
-    const remaining = await c.serialize(group.groupId, () => expireOffsets(c.sql, fence, group.groupId, { now, retentionMs, baseTimestamp, exceptTopicIds }));
+    const { remaining, appended } = await c.serialize(group.groupId, () => expireOffsets(c.sql, fence, group.groupId, { now, retentionMs, baseTimestamp, exceptTopicIds }));
+    c.store.notifyAppended(appended);
     if (remaining !== 0 || !c.env.isLive(group) || !group.is(GroupState.Empty) || group.generationId !== generation) continue;
     if (group.members.size > 0 || group.pendingMembers.size > 0) continue;
     // An empty group without offsets is gone (Kafka: the group becomes Dead and is removed).
     c.removeGroup(group);
-    await c.serialize(group.groupId, () => deleteGroups(c.sql, fence, [group.groupId])).catch(() => false);
+    await c.serialize(group.groupId, () => deleteGroups(c.sql, fence, [group.groupId])).then((w) => c.store.notifyAppended(w.appended), () => {});
     removed.push(group.groupId);
   }
   for (const group of [...c.consumerGroups.values()]) {
@@ -353,10 +360,11 @@ export async function purgeExpiredOffsets(c: GroupCoordinator, now: number = Dat
       exceptTopicIds = [...topics.values()].map((t) => t.id);
     }
     const epoch = group.groupEpoch;
-    const remaining = await c.serialize(group.groupId, () => expireOffsets(c.sql, fence, group.groupId, { now, retentionMs, baseTimestamp: null, exceptTopicIds }));
+    const { remaining, appended } = await c.serialize(group.groupId, () => expireOffsets(c.sql, fence, group.groupId, { now, retentionMs, baseTimestamp: null, exceptTopicIds }));
+    c.store.notifyAppended(appended);
     if (remaining !== 0 || !c.consumerEnv.isLive(group) || !group.isEmpty || group.groupEpoch !== epoch) continue;
     c.removeConsumerGroup(group);
-    await c.serialize(group.groupId, () => deleteGroups(c.sql, fence, [group.groupId])).catch(() => false);
+    await c.serialize(group.groupId, () => deleteGroups(c.sql, fence, [group.groupId])).then((w) => c.store.notifyAppended(w.appended), () => {});
     removed.push(group.groupId);
   }
   return removed;

@@ -9,8 +9,8 @@ export interface OpsTarget {
   state(): 'starting' | 'serving' | 'closing';
   /** Resolves when PostgreSQL answers a query (store/health.ts). */
   ping(): Promise<void>;
-  /** Every metric in Prometheus text format 0.0.4. */
-  metrics(): string;
+  /** Every metric in Prometheus text format 0.0.4 (some read from PostgreSQL at scrape time). */
+  metrics(): string | Promise<string>;
 }
 
 export interface OpsAppOptions {
@@ -35,7 +35,7 @@ export function createOpsApp(target: OpsTarget, options: OpsAppOptions = {}): Ho
     if (problem !== null) return c.json({ status: 'not ready', reason: problem }, 503);
     return c.json({ status: 'ready' });
   });
-  app.get('/metrics', (c) => c.body(target.metrics(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }));
+  app.get('/metrics', async (c) => c.body(await target.metrics(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }));
   return app;
 }
 

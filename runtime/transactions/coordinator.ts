@@ -26,6 +26,7 @@ import {
 } from '../../store/transactions.ts';
 import { databaseOutage, isDatabaseUnavailable, logStoreFailure } from '../unavailable.ts';
 import type { WrittenMarker } from '../../store/markers.ts';
+import type { AppendedPartition } from '../../store/consumer-offsets.ts';
 import {
   completed,
   fenceEpoch,
@@ -118,12 +119,12 @@ export class TransactionCoordinator implements Service {
     }
   }
 
-  #notify(written: WrittenMarker[]): void {
+  #notify(written: AppendedPartition[]): void {
     if (written.length > 0) this.#broker.store.notifyAppended(written);
   }
 
   /** Markers on every partition, pending offsets committed or dropped, the transaction forgotten: one step. */
-  async #complete(ops: TxnOps, row: TransactionRow, commit: boolean, now: number): Promise<WrittenMarker[]> {
+  async #complete(ops: TxnOps, row: TransactionRow, commit: boolean, now: number): Promise<AppendedPartition[]> {
     const partitions = await ops.partitions();
     const written = await ops.writeMarkers({
       producerId: row.producerId,
@@ -133,11 +134,12 @@ export class TransactionCoordinator implements Service {
       partitions,
       now,
     });
-    if (commit) await ops.commitPendingOffsets(now);
-    else await ops.dropPendingOffsets();
+    // The committed offsets' records in __consumer_offsets grew the log too: notified with the markers.
+    const logged = commit ? (await ops.commitPendingOffsets(now)).appended : [];
+    if (!commit) await ops.dropPendingOffsets();
     await ops.clearMembership();
     await ops.save(completed(row, commit, now));
-    return written;
+    return [...written, ...logged];
   }
 
   /** InitProducerId: a producer id for an idempotent producer, or the transactional id's (re)initialisation. */
@@ -151,7 +153,7 @@ export class TransactionCoordinator implements Service {
       if (transactionalId === '') return failure(ErrorCode.INVALID_REQUEST);
       if (timeoutMs <= 0 || timeoutMs > this.#broker.config.transactionMaxTimeoutMs) return failure(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
       const now = Date.now();
-      let written: WrittenMarker[] = [];
+      let written: AppendedPartition[] = [];
       const result = await updateTransaction(this.#sql, transactionalId, async (ops) => {
         const row = ops.current ?? await ops.create({
           producerEpoch: NO_PRODUCER_EPOCH,
@@ -230,7 +232,7 @@ export class TransactionCoordinator implements Service {
     return this.#guard('EndTxn', (code) => code, async () => {
       if (transactionalId === '') return ErrorCode.INVALID_REQUEST;
       const now = Date.now();
-      let written: WrittenMarker[] = [];
+      let written: AppendedPartition[] = [];
       const result = await updateTransaction(this.#sql, transactionalId, async (ops) => {
         const decision = prepareEnd(ops.current, producerId, producerEpoch, commit);
         if (decision.kind === 'error') return decision.error;
@@ -275,7 +277,7 @@ export class TransactionCoordinator implements Service {
     const aborted: string[] = [];
     for (const candidate of await timedOutTransactions(this.#sql, now)) {
       if (this.#closed) break;
-      let written: WrittenMarker[] = [];
+      let written: AppendedPartition[] = [];
       const done = await updateTransaction(this.#sql, candidate.transactionalId, async (ops) => {
         const row = ops.current;
         // Re-checked under the lock: the producer may have ended it, or another broker aborted it.

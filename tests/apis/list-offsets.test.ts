@@ -1,6 +1,6 @@
 // ListOffsets conformance: codec round trip of every version; every version 1-10 answers each special timestamp
 // (-1 latest, -2 earliest, -3 max timestamp, -4 earliest local, -5 latest tiered) and look-ups by time;
-// empty partitions; read_committed; unknown topics and partitions; a partition listed twice.
+// empty partitions; read_committed; unknown topics and partitions; a partition listed twice; v0's list of offsets.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -55,6 +55,13 @@ before(async () => {
 
 test('ListOffsets: every version encodes, decodes and re-encodes byte for byte', () => {
   assertCodecRoundTrip(listOffsets);
+});
+
+test('ListOffsets v0: the offset found as a one-element list (none when nothing is found)', async () => {
+  const answers = await Promise.all([[0, -1], [0, -2], [0, T0 + 25], [0, T0 + 1000], [2, -1]].map(([p, ts]) => one(0, topic.name, p, ts)));
+  assert.deepEqual(answers.map((a) => [a.errorCode, a.oldStyleOffsets]), [[0, [6]], [0, [0]], [0, [3]], [0, []], [0, [0]]]);
+  const [unknown] = await list(0, topic.name, [{ partition: 9, timestamp: -1 }]);
+  assert.deepEqual([unknown.errorCode, unknown.oldStyleOffsets], [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, []]);
 });
 
 test('ListOffsets: v1-10 answer latest, earliest and look-ups by time', async () => {

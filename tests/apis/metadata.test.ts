@@ -45,7 +45,7 @@ test('Metadata v0: an empty list means every topic; brokers without rack, no clu
   const res = await ask(0, { topics: [] });
   assert.deepEqual(res.brokers, [{ nodeId: tb.config.nodeId, host: '127.0.0.1', port: tb.port, rack: null }]);
   assert.equal(res.clusterId, null); // not in v0: decoded as its default
-  assert.deepEqual(topicNames(res), ['alpha', 'beta']);
+  assert.deepEqual(topicNames(res), ['__consumer_offsets', 'alpha', 'beta']); // internal topics too, as in Kafka
   const alpha = res.topics?.find((t) => t.name === 'alpha');
   assert.equal(alpha?.errorCode, 0);
   assert.deepEqual(alpha?.partitions?.map((p) => p.partitionIndex), [0, 1]);
@@ -59,9 +59,10 @@ test('Metadata v0: an empty list means every topic; brokers without rack, no clu
 
 test('Metadata v1: null means every topic, an empty list none; controller id is this broker', async () => {
   const all = await ask(1, { topics: null });
-  assert.deepEqual(topicNames(all), ['alpha', 'beta']);
+  assert.deepEqual(topicNames(all), ['__consumer_offsets', 'alpha', 'beta']);
   assert.equal(all.controllerId, tb.config.nodeId);
-  assert.equal(all.topics?.[0].isInternal, false);
+  assert.equal(all.topics?.find((t) => t.name === 'alpha')?.isInternal, false);
+  assert.equal(all.topics?.find((t) => t.name === '__consumer_offsets')?.isInternal, true);
   const none = await ask(1, { topics: [] });
   assert.deepEqual(none.topics, []);
   assert.deepEqual(none.brokers?.map((b) => b.nodeId), [tb.config.nodeId]);
@@ -256,7 +257,7 @@ describe('auto-creation, broker setting off', () => {
       assert.equal(res.topics?.[0].errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `v${v}`);
       assert.equal(res.topics?.[1].errorCode, 0, `v${v}`);
     }
-    assert.deepEqual((await off.store.listTopics()).map((t) => t.name), ['exists']);
+    assert.deepEqual((await off.store.listTopics()).map((t) => t.name).sort(), ['__consumer_offsets', 'exists']);
     const bad = await c.request<Res>(metadata, 12, { topics: named('bad name') });
     assert.equal(bad.topics?.[0].errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
   });

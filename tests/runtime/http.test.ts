@@ -1,6 +1,7 @@
 // The operations HTTP endpoint (--http-port): liveness, readiness (503 once the broker closes or PostgreSQL is
 // gone, or when it answers too slowly), Prometheus metrics that move with traffic, 404 elsewhere, the endpoint
-// closed by Broker.close(), and no endpoint at all without httpPort.
+// closed by Broker.close(), and no endpoint at all without httpPort. Kafka's metric names too: BrokerTopicMetrics
+// and RequestMetrics that move with traffic, and kafka_exporter's gauges (group lag, partition offsets, brokers).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +15,7 @@ import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { fetchOne, makeBatch, produceOne, sampleRecords } from '../helpers/data-path.ts';
 import { until } from '../helpers/eventually.ts';
+import { commit } from '../helpers/groups.ts';
 
 let tb: TestBroker;
 let base: string;
@@ -119,6 +121,49 @@ test('metrics move with requests, records and connections; histograms are well f
   const closedBefore = at(mid, 'pgkafka_connections_closed_total{reason="client"}');
   client.close();
   await until(async () => at(await scrape(), 'pgkafka_connections_closed_total{reason="client"}') === closedBefore + 1, 3000, 'the closed connection to be counted');
+});
+
+test('Kafka-named metrics: per-topic bytes, messages and requests, per-request counts and times, group lag and offsets', async () => {
+  const at = (m: Map<string, number>, key: string) => m.get(key) ?? 0;
+  const topic = await tb.store.createTopic({ name: 'kafka-named', partitions: 2 });
+  const before = await scrape();
+  const client = await RawClient.connect(tb.port);
+  const batch = makeBatch(sampleRecords(7, 'k'));
+  assert.equal((await produceOne(client, 9, topic.name, 0, batch)).errorCode, 0);
+  assert.equal((await produceOne(client, 9, topic.name, 1, makeBatch(sampleRecords(3, 'j')))).errorCode, 0);
+  assert.equal((await produceOne(client, 9, topic.name, 5, makeBatch(sampleRecords(1, 'x')))).errorCode, 3, 'no partition 5');
+  const fetched = await fetchOne(client, 12, topic, 0, 0);
+  assert.equal(fetched.batches.reduce((n, b) => n + b.records.length, 0), 7);
+  // A simple consumer group commits offset 2 on partition 0 and 3 on partition 1: lags 5 and 0.
+  assert.deepEqual(await commit(client, 'lagging-group', topic.name, { 0: 2, 1: 3 }), [0, 0]);
+  client.close();
+
+  const after = await scrape();
+  const t = (name: string) => at(after, `kafka_server_brokertopicmetrics_${name}_total{topic="kafka-named"}`) - at(before, `kafka_server_brokertopicmetrics_${name}_total{topic="kafka-named"}`);
+  assert.equal(t('messagesin'), 10);
+  assert.equal(t('totalproducerequests'), 3);
+  assert.equal(t('failedproducerequests'), 1);
+  assert.ok(t('bytesin') >= batch.length && t('bytesin') < batch.length * 3, `bytesin ${t('bytesin')}`);
+  assert.equal(t('totalfetchrequests'), 1);
+  assert.equal(t('failedfetchrequests'), 0);
+  assert.ok(t('bytesout') > 0, 'bytes out');
+  const r = (name: string) => at(after, name) - at(before, name);
+  assert.equal(r('kafka_network_requestmetrics_requests_total{request="Produce"}'), 3);
+  assert.equal(r('kafka_network_requestmetrics_requests_total{request="Fetch"}'), 1);
+  assert.equal(r('kafka_network_requestmetrics_totaltimems_count{request="Produce"}'), 3);
+  assert.equal(at(after, 'kafka_network_requestmetrics_totaltimems_bucket{request="Produce",le="+Inf"}'), at(after, 'kafka_network_requestmetrics_totaltimems_count{request="Produce"}'));
+
+  // kafka_exporter's gauges, read from PostgreSQL at the scrape.
+  assert.equal(at(after, 'kafka_topic_partitions{topic="kafka-named"}'), 2);
+  assert.equal(at(after, 'kafka_topic_partition_current_offset{topic="kafka-named",partition="0"}'), 7);
+  assert.equal(at(after, 'kafka_topic_partition_current_offset{topic="kafka-named",partition="1"}'), 3);
+  assert.equal(at(after, 'kafka_topic_partition_oldest_offset{topic="kafka-named",partition="0"}'), 0);
+  assert.equal(at(after, 'kafka_consumergroup_current_offset{consumergroup="lagging-group",topic="kafka-named",partition="0"}'), 2);
+  assert.equal(after.get('kafka_consumergroup_lag{consumergroup="lagging-group",topic="kafka-named",partition="0"}'), 5);
+  assert.equal(after.get('kafka_consumergroup_lag{consumergroup="lagging-group",topic="kafka-named",partition="1"}'), 0);
+  assert.equal(at(after, 'kafka_brokers'), 1);
+  assert.equal(after.get(`kafka_broker_info{address="127.0.0.1:${tb.port}",id="${tb.config.nodeId}"}`), 1);
+  assert.equal(at(after, 'kafka_topic_partitions{topic="__consumer_offsets"}'), 50);
 });
 
 test('a connection closed for bad input is counted by reason', async () => {

@@ -46,7 +46,9 @@ test('slot leases: one holder at a time, takeover after expiry, stale epochs fen
   assert.deepEqual(await slotOwner(b.sql, 7), one);
 
   assert.equal(await saveGroup(a.sql, fenceA, group(7, 1)), true);
-  assert.deepEqual(await commitOffsets(a.sql, fenceA, 'g', [{ topicId: topic.id, partition: 0, offset: 5, leaderEpoch: 2, metadata: 'm', expireTimestamp: null }], 1000), new Set([topic.id]), 'written; the topic still exists');
+  const written = await commitOffsets(a.sql, fenceA, 'g', [{ topicId: topic.id, partition: 0, offset: 5, leaderEpoch: 2, metadata: 'm', expireTimestamp: null }], 1000);
+  assert.equal(written.owned, true);
+  assert.deepEqual(written.live, new Set([topic.id]), 'written; the topic still exists');
   const loaded = await loadGroups(b.sql, 7);
   assert.deepEqual(loaded, [group(7, 1)], 'bytes and members round-trip through the row');
 
@@ -60,9 +62,9 @@ test('slot leases: one holder at a time, takeover after expiry, stale epochs fen
   // Everything the first broker still tries is refused and changes nothing.
   assert.deepEqual(await renewSlots(a.sql, [fenceA], 300), [], 'the renewal fails: the slot is lost');
   assert.equal(await saveGroup(a.sql, fenceA, group(7, 2)), false);
-  assert.equal(await commitOffsets(a.sql, fenceA, 'g', [{ topicId: topic.id, partition: 0, offset: 99, leaderEpoch: 2, metadata: 'm', expireTimestamp: null }], 2000), null, 'fenced: nothing written');
-  assert.equal(await expireOffsets(a.sql, fenceA, 'g', { now: 10_000_000, retentionMs: 1, baseTimestamp: null, exceptTopicIds: null }), null);
-  assert.equal(await deleteGroups(a.sql, fenceA, ['g']), false);
+  assert.equal((await commitOffsets(a.sql, fenceA, 'g', [{ topicId: topic.id, partition: 0, offset: 99, leaderEpoch: 2, metadata: 'm', expireTimestamp: null }], 2000)).owned, false, 'fenced: nothing written');
+  assert.equal((await expireOffsets(a.sql, fenceA, 'g', { now: 10_000_000, retentionMs: 1, baseTimestamp: null, exceptTopicIds: null })).remaining, null);
+  assert.equal((await deleteGroups(a.sql, fenceA, ['g'])).owned, false);
   assert.equal((await loadGroups(b.sql, 7))[0].generation, 1);
   assert.deepEqual((await fetchOffsets(b.sql, 'g', null)).map((o) => [o.topicName, o.partition, o.offset, o.leaderEpoch, o.metadata]), [['t', 0, 5, 2, 'm']]);
 
