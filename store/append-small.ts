@@ -5,7 +5,7 @@
 // header values travel as one bytea with offsets and lengths (-1: null), cut apart by substring() in SQL.
 
 import { Buffer } from 'node:buffer';
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { lockPartitionRows, type Assigned, type OffsetReservation } from './offset-reservation.ts';
 import { incrementSequence } from './producer-state.ts';
 import type { PartitionAppend } from './types.ts';
@@ -20,7 +20,7 @@ export const SMALL_APPEND_BYTES = 256 * 1024;
  * partition, as with reserveOffsets (the others are present, their offsets unset). Records of one key take
  * consecutive offsets in `parts` order.
  */
-export async function appendSmall(sql: Sql, parts: readonly PartitionAppend[], keys: readonly OffsetReservation[]): Promise<Map<string, Assigned>> {
+export async function appendSmall(sql: Sql | TransactionSql, parts: readonly PartitionAppend[], keys: readonly OffsetReservation[]): Promise<Map<string, Assigned>> {
   const topicIds: number[] = [];
   const partitions: number[] = [];
   const deltas: number[] = [];

@@ -2,7 +2,7 @@
 // appends in one statement, store/append-small.ts),
 // read (binary COPY out of a SELECT), offsets and timestamp look-ups.
 import { Buffer } from 'node:buffer';
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { copyIn, CopyBinaryWriter, parseStoredRecords, READ_COLUMNS, RECORD_COLUMNS } from './copy-binary.ts';
 import { UnknownPartitionError } from './errors.ts';
 import { int8 } from './db.ts';
@@ -62,7 +62,24 @@ export function writeBatchRows(writer: CopyBinaryWriter, part: PartitionAppend, 
  * a partition has no row. Batches with producer ids go through store/append-producer.ts instead (Store.append
  * chooses): this is the plain path, kept as lean as it can be.
  */
-export async function appendRecords(sql: Sql, parts: PartitionAppend[]): Promise<PartitionAppendResult[]> {
+export function appendRecords(sql: Sql, parts: PartitionAppend[]): Promise<PartitionAppendResult[]> {
+  return appendPlain(parts, (keys, reservations) =>
+    isSmallAppend(parts) ? appendSmall(sql, parts, reservations) : sql.begin((tx) => appendByCopy(tx, parts, keys, reservations)));
+}
+
+/**
+ * The same append inside the caller's transaction `tx` (which then commits or rolls back with it): the outbox
+ * mover appends and deletes the outbox rows in one transaction. Throws UnknownPartitionError when a partition has
+ * no row; the caller's transaction should then roll back.
+ */
+export function appendRecordsIn(tx: TransactionSql, parts: PartitionAppend[]): Promise<PartitionAppendResult[]> {
+  return appendPlain(parts, (keys, reservations) =>
+    isSmallAppend(parts) ? appendSmall(tx, parts, reservations) : appendByCopy(tx, parts, keys, reservations));
+}
+
+type Reserve = (keys: { topic: Topic; partition: number }[], reservations: OffsetReservation[]) => Promise<Map<string, Assigned>>;
+
+async function appendPlain(parts: PartitionAppend[], write: Reserve): Promise<PartitionAppendResult[]> {
   const counts = new Map<string, { topic: Topic; partition: number; count: number }>();
   for (const part of parts) {
     let count = 0;
@@ -75,7 +92,7 @@ export async function appendRecords(sql: Sql, parts: PartitionAppend[]): Promise
   const keys = [...counts.values()].sort((a, b) => a.topic.id - b.topic.id || a.partition - b.partition);
 
   const reservations = keys.map((k) => ({ topicId: k.topic.id, partition: k.partition, count: k.count }));
-  const assigned = isSmallAppend(parts) ? await appendSmall(sql, parts, reservations) : await appendByCopy(sql, parts, keys, reservations);
+  const assigned = await write(keys, reservations);
   if (assigned.size < keys.length) throw new UnknownPartitionError(missing(keys, assigned));
 
   const cursor = new Map<string, number>();
@@ -98,30 +115,28 @@ function missing<K extends { topic: Topic; partition: number }>(keys: K[], found
   return keys.filter((k) => !found.has(`${k.topic.id}:${k.partition}`));
 }
 
-/** The COPY path: offsets reserved, then every row by binary COPY, in one transaction (nothing when a key is missing). */
-function appendByCopy(
-  sql: Sql,
+/** The COPY path: offsets reserved, then every row by binary COPY, in the transaction `tx` (nothing when a key is missing). */
+async function appendByCopy(
+  tx: TransactionSql,
   parts: PartitionAppend[],
   keys: { topic: Topic; partition: number }[],
   reservations: OffsetReservation[],
 ): Promise<Map<string, Assigned>> {
-  return sql.begin(async (tx) => {
-    const byKey = await reserveOffsets(tx, reservations);
-    // Thrown inside the transaction, so the reservations made for the other partitions roll back.
-    if (byKey.size < keys.length) throw new UnknownPartitionError(missing(keys, byKey));
-    const writer = new CopyBinaryWriter();
-    let total = 0;
-    const cursor = new Map<string, number>();
-    for (const part of parts) {
-      const key = `${part.topic.id}:${part.partition}`;
-      const from = cursor.get(key) ?? byKey.get(key)!.baseOffset;
-      const to = writeBatchRows(writer, part, part.batches, from);
-      total += to - from;
-      cursor.set(key, to);
-    }
-    if (total > 0) await copyIn(tx, COPY_RECORDS_IN, writer.finish());
-    return byKey;
-  });
+  const byKey = await reserveOffsets(tx, reservations);
+  // Thrown inside the transaction, so the reservations made for the other partitions roll back.
+  if (byKey.size < keys.length) throw new UnknownPartitionError(missing(keys, byKey));
+  const writer = new CopyBinaryWriter();
+  let total = 0;
+  const cursor = new Map<string, number>();
+  for (const part of parts) {
+    const key = `${part.topic.id}:${part.partition}`;
+    const from = cursor.get(key) ?? byKey.get(key)!.baseOffset;
+    const to = writeBatchRows(writer, part, part.batches, from);
+    total += to - from;
+    cursor.set(key, to);
+  }
+  if (total > 0) await copyIn(tx, COPY_RECORDS_IN, writer.finish());
+  return byKey;
 }
 
 /** True when any batch carries a producer id (idempotent or transactional): those need the producer checks. */
