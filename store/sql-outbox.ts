@@ -2,8 +2,9 @@
 // settings it publishes for kafka.send, its barrier (the last commit ticket whose transactions have all ended), and
 // the claim of the outbox rows up to a ticket, in commit order, deleted in the caller's transaction (the same one
 // that appends them to the log: a record moves exactly once).
+import { Buffer } from 'node:buffer';
 import type { Sql, TransactionSql } from 'postgres';
-import { OUTBOX_MOVER_LOCK } from './sql-api/outbox-sql.ts';
+import { OUTBOX_MOVE_LOCK, OUTBOX_MOVER_LOCK } from './sql-api/outbox-sql.ts';
 
 export { OUTBOX_CHANNEL } from './sql-api/outbox-sql.ts';
 export { GROUPS_CHANNEL } from './sql-api/consume-sql.ts';
@@ -60,21 +61,26 @@ export async function outboxBarrier(conn: Sql, sleeping: boolean): Promise<numbe
 
 /**
  * Deletes (in `tx`) and returns up to `limit` outbox rows with tickets up to `upTo`, in commit order (ticket,
- * then insertion). Nothing when `tx` is no longer on the backend `pid` (the one holding the mover lock).
+ * then insertion); null (nothing claimed) when another move transaction runs (the move lock, held to the end of
+ * `tx`: moves never overlap, even while the mover's session lock changes hands).
  */
-export async function claimOutbox(tx: TransactionSql, upTo: number, limit: number, pid: number): Promise<OutboxRecord[]> {
+export async function claimOutbox(tx: TransactionSql, upTo: number, limit: number): Promise<OutboxRecord[] | null> {
+  const [lock] = await tx<{ locked: boolean }[]>`select pg_try_advisory_xact_lock(${OUTBOX_MOVE_LOCK.toString()}::bigint) as locked`;
+  if (!lock.locked) return null;
   const rows = await tx<OutboxRecord[]>`
     with s as (
       select o.id, c.ticket from kafka.outbox_commits c join kafka.outbox o on o.xid = c.xid
-      where c.ticket <= ${upTo} and pg_backend_pid() = ${pid}
+      where c.ticket <= ${upTo}
       order by c.ticket, o.id
       limit ${limit}
     )
     delete from kafka.outbox o using s where o.id = s.id
     returning s.ticket, o.id, o.topic, o.partition, o.timestamp, o.key, o.value,
-              o.header_keys as "headerKeys", o.header_values as "headerValues"`;
+              o.header_keys as "headerKeys",
+              (select jsonb_agg(encode(v, 'hex') order by i) from unnest(o.header_values) with ordinality as u(v, i)) as "headerValues"`;
   rows.sort((a, b) => a.ticket - b.ticket || a.id - b.id);
-  return rows;
+  // bytea[] travels as JSON of hex strings (postgres.js parses neither bytea arrays nor NULL in text arrays reliably).
+  return rows.map((r) => ({ ...r, headerValues: r.headerValues === null ? null : (r.headerValues as unknown as (string | null)[]).map((h) => (h === null ? null : new Uint8Array(Buffer.from(h, 'hex')))) }));
 }
 
 /** Forgets the tickets up to `upTo` (their rows are all claimed). */

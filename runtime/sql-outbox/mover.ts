@@ -1,8 +1,9 @@
 // The outbox mover: appends the records that SQL sessions sent with kafka.send (rows of kafka.outbox) to the log.
 // One broker on the database moves at a time (a session advisory lock on a reserved connection; the others retry
 // every second and take over within about a second of its death, kill -9 included: PostgreSQL ends the session).
-// Each move is ONE PostgreSQL transaction that deletes the rows it claims and appends them through the store's
-// plain append path, so a record moves exactly once whatever happens. Rows are claimed in commit-ticket order
+// Each move is ONE PostgreSQL transaction (on the pool) that deletes the rows it claims and appends them through
+// the store's plain append path, so a record moves exactly once whatever happens; a transaction-level lock keeps
+// two moves from ever overlapping, also while the session lock changes hands. Rows are claimed in commit-ticket order
 // (store/sql-api/outbox-sql.ts explains the tickets and the barrier) and appended in that order per partition.
 // The loop sleeps while there is nothing to move; kafka.send's commit wakes it with a NOTIFY (sent only while the
 // mover is marked asleep), and it looks anyway every idleCheckMs. Started by Broker.listen(), closed with the
@@ -50,7 +51,7 @@ export class OutboxMover implements Service {
   readonly options: MoverOptions;
   readonly #broker: BrokerServices;
   #conn: Reserved | null = null;
-  /** Backend pid of #conn while it holds the mover lock. */
+  /** Backend pid of #conn while it holds the mover lock (null: not holding it). */
   #pid: number | null = null;
   /** The settings last written to kafka.sql_settings (JSON). */
   #published = '';
@@ -191,11 +192,10 @@ export class OutboxMover implements Service {
 
   async #moveOnce(upTo: number): Promise<number> {
     const broker = this.#broker;
-    const conn = this.#conn!;
-    const pid = this.#pid!;
     const limit = this.options.batchRecords;
-    const { moved, forgotten } = await broker.store.appendInTransaction(conn, async (tx, append) => {
-      const rows = await claimOutbox(tx, upTo, limit, pid);
+    const { moved, forgotten } = await broker.store.appendInTransaction(broker.store.sql, async (tx, append) => {
+      const rows = await claimOutbox(tx, upTo, limit);
+      if (rows === null) return { moved: 0, forgotten: -1 }; // another broker's move is running
       const forgotten = rows.length < limit ? upTo : rows[rows.length - 1].ticket - 1;
       if (rows.length > 0) {
         const parts = await this.#parts(rows);

@@ -13,6 +13,8 @@
 
 /** Session-level advisory lock of the one broker that moves the outbox ("kafkamov"). */
 export const OUTBOX_MOVER_LOCK = 0x6b61666b616d6f76n;
+/** Transaction-level advisory lock of one move transaction ("kafkamv1"). */
+export const OUTBOX_MOVE_LOCK = 0x6b61666b616d7631n;
 /** Advisory lock of the commit tickets: shared by committing senders, exclusive for the mover's barrier ("kafkaobx"). */
 export const OUTBOX_COMMIT_LOCK = 0x6b61666b616f6278n;
 /** NOTIFY channel that wakes the mover. */
