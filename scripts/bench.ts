@@ -6,11 +6,12 @@
 //   - consume from stored data (kcat -C to the end)
 //   - end-to-end latency p50/p99 at 1,000 records/s: the broker's own (raw-protocol producer and long-polling
 //     consumer) and through librdkafka (kcat producer and consumer, client defaults plus linger.ms=0)
+//   - Kafka from SQL (scripts/bench-sql.ts): kafka.send and kafka.send_batch rates, commit-to-consumer latency
 //   - the broker's peak memory (VmHWM)
 //
 //   npm run bench              (Node)       deno run -A scripts/bench.ts   (Deno)
 //   BENCH_RECORDS=200000 npm run bench      to change the record count
-//   BENCH_ONLY=latency npm run bench        only some parts: ceiling, throughput, latency (comma-separated)
+//   BENCH_ONLY=latency npm run bench        only some parts: ceiling, throughput, latency, sql (comma-separated)
 //   BENCH_PG_SETTINGS='{"backend_flush_after":"0"}' npm run bench     embedded PostgreSQL settings to try
 //   BENCH_KAFKAJS_IN_FLIGHT=32 npm run bench                           kafkajs sends in flight (default 8)
 
@@ -31,6 +32,7 @@ import * as metadataApi from '../apis/metadata.ts';
 import { ZERO_UUID } from '../codec/compile.ts';
 import { RawClient } from '../tests/helpers/raw-client.ts';
 import { fetchOne, makeBatch, produceOne } from '../tests/helpers/data-path.ts';
+import { benchSql } from './bench-sql.ts';
 
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -38,9 +40,9 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
 const RECORD_SIZE = 1024;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const KAFKAJS_IN_FLIGHT = Number(process.env.BENCH_KAFKAJS_IN_FLIGHT ?? 8);
-/** BENCH_ONLY=latency (or ceiling, throughput; comma-separated) runs only those parts. */
+/** BENCH_ONLY=latency (or ceiling, throughput, sql; comma-separated) runs only those parts. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
-const want = (part: 'ceiling' | 'throughput' | 'latency') => ONLY === null || ONLY.has(part);
+const want = (part: 'ceiling' | 'throughput' | 'latency' | 'sql') => ONLY === null || ONLY.has(part);
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -293,6 +295,10 @@ async function main(): Promise<void> {
       // (rawLatency) and a raw-protocol consumer long-polling Fetch (max wait 500 ms, min bytes 1).
       const raw = await rawLatency(port);
       line(`end-to-end latency, raw protocol at 1,000 records/s (${fmt(raw.samples)} records)`, `p50 ${raw.p50.toFixed(1)} ms, p99 ${raw.p99.toFixed(1)} ms`);
+    }
+
+    if (want('sql')) {
+      await benchSql({ url, port, recordSize: RECORD_SIZE, singleRecords: Math.floor(RECORDS / 10), batchRecords: Math.floor(RECORDS / 3), latencySeconds: LATENCY_SECONDS, line });
     }
 
     line('broker peak memory (VmHWM)', `${peakMemoryMiB(broker.pid!).toFixed(0)} MiB`);
