@@ -59,33 +59,69 @@ export async function outboxBarrier(conn: Sql, sleeping: boolean): Promise<numbe
   return Number(row.ticket);
 }
 
-/**
- * Deletes (in `tx`) and returns up to `limit` outbox rows with tickets up to `upTo`, in commit order (ticket,
- * then insertion); null (nothing claimed) when another move transaction runs (the move lock, held to the end of
- * `tx`: moves never overlap, even while the mover's session lock changes hands).
- */
-export async function claimOutbox(tx: TransactionSql, upTo: number, limit: number): Promise<OutboxRecord[] | null> {
-  const [lock] = await tx<{ locked: boolean }[]>`select pg_try_advisory_xact_lock(${OUTBOX_MOVE_LOCK.toString()}::bigint) as locked`;
-  if (!lock.locked) return null;
-  const rows = await tx<OutboxRecord[]>`
-    with s as (
-      select o.id, c.ticket from kafka.outbox_commits c join kafka.outbox o on o.xid = c.xid
-      where c.ticket <= ${upTo}
-      order by c.ticket, o.id
-      limit ${limit}
-    )
-    delete from kafka.outbox o using s where o.id = s.id
-    returning s.ticket, o.id, o.topic, o.partition, o.timestamp, o.key, o.value,
-              o.header_keys as "headerKeys",
-              (select jsonb_agg(encode(v, 'hex') order by i) from unnest(o.header_values) with ordinality as u(v, i)) as "headerValues"`;
-  rows.sort((a, b) => a.ticket - b.ticket || a.id - b.id);
-  // bytea[] travels as JSON of hex strings (postgres.js parses neither bytea arrays nor NULL in text arrays reliably).
-  return rows.map((r) => ({ ...r, headerValues: r.headerValues === null ? null : (r.headerValues as unknown as (string | null)[]).map((h) => (h === null ? null : new Uint8Array(Buffer.from(h, 'hex')))) }));
+/** The last ticket taken so far, without waiting for anything (its transaction may still be committing). */
+export async function lastTicket(sql: Sql): Promise<number> {
+  const [row] = await sql<{ ticket: number }[]>`select case when is_called then last_value else 0 end as ticket from kafka.outbox_ticket`;
+  return Number(row.ticket);
 }
 
-/** Forgets the tickets up to `upTo` (their rows are all claimed). */
-export async function forgetTickets(tx: TransactionSql, upTo: number): Promise<void> {
-  await tx`delete from kafka.outbox_commits where ticket <= ${upTo}`;
+/** What claimOutbox took: null when another move transaction runs. */
+export interface Claim {
+  rows: OutboxRecord[];
+  /** Every ticket up to this one is now forgotten: all its rows are claimed. */
+  forgottenUpTo: number;
+}
+
+/**
+ * In `tx`, ONE statement: takes the move lock (held to the end of `tx`: moves never overlap, even while the
+ * mover's session lock changes hands), deletes and returns up to `limit` outbox rows with tickets in
+ * (after, upTo], in commit order (ticket, then insertion), and forgets the tickets whose rows are all claimed.
+ * `after` is a ticket up to which everything was moved before (it keeps the scans off the dead index entries of
+ * earlier moves). Null when another move transaction holds the lock.
+ */
+export async function claimOutbox(tx: TransactionSql, after: number, upTo: number, limit: number): Promise<Claim | null> {
+  // The move need not wait for its own WAL flush: the outbox rows it deletes come back with it if PostgreSQL loses
+  // it in a crash, and are moved again the same way (same order, same offsets); any later flush (a Kafka
+  // producer's acks=all append, an offset commit) makes it durable first.
+  const rows = await tx<(OutboxRecord & { locked: boolean; bound: number })[]>`
+    with l as materialized (
+      select set_config('synchronous_commit', 'off', true) as s, pg_try_advisory_xact_lock(${OUTBOX_MOVE_LOCK.toString()}::bigint) as locked
+    ), s as materialized (
+      select o.id, c.ticket from l, kafka.outbox_commits c join kafka.outbox o on o.xid = c.xid
+      where l.locked and c.ticket > ${after} and c.ticket <= ${upTo}
+      order by c.ticket, o.id
+      limit ${limit}
+    ), bound as materialized (
+      select case when (select count(*) from s) < ${limit} then ${upTo}::bigint else (select max(ticket) from s) - 1 end as b
+    ), d as (
+      delete from kafka.outbox o using s where o.id = s.id
+      returning s.ticket, o.id, o.topic, o.partition, o.timestamp, o.key, o.value, o.header_keys,
+        (select jsonb_agg(encode(v, 'hex') order by i) from unnest(o.header_values) with ordinality as u(v, i)) as header_values
+    ), f as (
+      delete from kafka.outbox_commits c using bound, l
+      where l.locked and c.ticket > ${after} and c.ticket <= bound.b
+    )
+    select l.locked, bound.b as bound, d.ticket, d.id, d.topic, d.partition, d.timestamp, d.key, d.value,
+           d.header_keys as "headerKeys", d.header_values as "headerValues"
+    from l cross join bound left join d on true`;
+  if (!rows[0].locked) return null;
+  const claimed = rows[0].id === null ? [] : rows;
+  claimed.sort((a, b) => a.ticket - b.ticket || a.id - b.id);
+  // bytea[] travels as JSON of hex strings (postgres.js parses neither bytea arrays nor NULL in text arrays reliably).
+  return {
+    forgottenUpTo: Number(rows[0].bound),
+    rows: claimed.map((r) => ({
+      ticket: r.ticket,
+      id: r.id,
+      topic: r.topic,
+      partition: r.partition,
+      timestamp: r.timestamp,
+      key: r.key,
+      value: r.value,
+      headerKeys: r.headerKeys,
+      headerValues: r.headerValues === null ? null : (r.headerValues as unknown as (string | null)[]).map((h) => (h === null ? null : new Uint8Array(Buffer.from(h, 'hex')))),
+    })),
+  };
 }
 
 /** Rows waiting in the outbox (for tests and operators). */

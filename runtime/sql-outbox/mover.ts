@@ -5,8 +5,8 @@
 // the store's plain append path, so a record moves exactly once whatever happens; a transaction-level lock keeps
 // two moves from ever overlapping, also while the session lock changes hands. Rows are claimed in commit-ticket order
 // (store/sql-api/outbox-sql.ts explains the tickets and the barrier) and appended in that order per partition.
-// The loop sleeps while there is nothing to move; kafka.send's commit wakes it with a NOTIFY (sent only while the
-// mover is marked asleep), and it looks anyway every idleCheckMs. Started by Broker.listen(), closed with the
+// Awake, the loop looks again every pollMs; after idlePolls looks that found nothing it sleeps, and kafka.send's
+// commit wakes it with a NOTIFY (sent only while the mover is marked asleep); asleep, it looks every idleCheckMs. Started by Broker.listen(), closed with the
 // broker's services.
 
 import type { BrokerServices, Service } from '../context.ts';
@@ -16,7 +16,7 @@ import type { PartitionAppend, Topic } from '../../store/types.ts';
 import type { Sql } from '../../store/db.ts';
 import {
   claimOutbox,
-  forgetTickets,
+  lastTicket,
   OUTBOX_CHANNEL,
   outboxBarrier,
   publishSqlSettings,
@@ -34,11 +34,16 @@ export interface MoverOptions {
   batchRecords: number;
   /** While asleep, look at the outbox this often anyway (a missed notification costs at most this). */
   idleCheckMs: number;
+  /** Awake, look again this soon after finding nothing... */
+  pollMs: number;
+  /** ...this many times before going to sleep: a steady stream of sends keeps the mover awake, and then no send
+   * pays for a NOTIFY (which serialises commits on PostgreSQL's notify lock). */
+  idlePolls: number;
   /** How often a broker without the mover lock tries to take it. */
   lockRetryMs: number;
 }
 
-export const defaultMoverOptions: MoverOptions = { batchRecords: 5000, idleCheckMs: 1000, lockRetryMs: 1000 };
+export const defaultMoverOptions: MoverOptions = { batchRecords: 5000, idleCheckMs: 1000, pollMs: 1, idlePolls: 100, lockRetryMs: 1000 };
 
 /** The broker's outbox mover, created (and started) on first use. */
 export function sqlOutboxMover(broker: BrokerServices, options: Partial<MoverOptions> = {}): OutboxMover {
@@ -57,6 +62,8 @@ export class OutboxMover implements Service {
   #published = '';
   /** The highest ticket whose rows are all moved (as far as this mover knows). */
   #movedUpTo = -1;
+  /** Whether the flag in kafka.outbox_mover says awake (as this mover last set it). */
+  #awake = false;
   #wake: (() => void) | null = null;
   #signalled = false;
   #closed = false;
@@ -112,6 +119,8 @@ export class OutboxMover implements Service {
       broker.log.warn('sql outbox: could not listen for sends (checking every idle interval instead)', { err: err as Error });
     }
     let sleeping = false;
+    let empty = 0;
+    let timeouts = 0;
     while (!this.#closed && !broker.isClosing) {
       try {
         if (this.#pid === null && !(await this.#acquire())) {
@@ -119,19 +128,32 @@ export class OutboxMover implements Service {
           continue;
         }
         const moved = await this.#drain(sleeping);
+        timeouts = 0;
         if (moved > 0) {
           sleeping = false;
-        } else if (!sleeping) {
-          sleeping = true; // nothing found awake: mark asleep (sends notify from now on) and look once more
-        } else {
+          empty = 0;
+        } else if (sleeping) {
           await this.#sleep(this.options.idleCheckMs);
           sleeping = false;
+          empty = 0;
+        } else if (++empty >= this.options.idlePolls) {
+          sleeping = true; // mark asleep (sends notify from now on) and look once more
+        } else {
+          await this.#sleep(this.options.pollMs);
         }
       } catch (err) {
         if (this.#closed || broker.isClosing) break;
-        const timeout = (err as { code?: string }).code === '55P03';
-        broker.log.warn(timeout ? 'sql outbox: a sending transaction holds its commit open (SET CONSTRAINTS or PREPARE TRANSACTION?); retrying' : 'sql outbox: move failed; retrying', { err: err as Error });
-        if (!timeout) await this.#drop();
+        if ((err as { code?: string }).code === '55P03') {
+          // The barrier's lock timeout: a sender's commit took over 200 ms (a slow disk), or a transaction keeps its
+          // commit-time trigger open (SET CONSTRAINTS ALL IMMEDIATE, PREPARE TRANSACTION). Try again soon, backing
+          // off so that a stuck one does not keep other senders waiting behind the barrier.
+          timeouts++;
+          if (timeouts % 10 === 0) broker.log.warn('sql outbox: a sending transaction keeps its commit open; the mover waits for it', { attempts: timeouts });
+          await this.#sleep(Math.min(1000, 10 * 2 ** Math.min(timeouts, 7)));
+          continue;
+        }
+        broker.log.warn('sql outbox: move failed; retrying', { err: err as Error });
+        await this.#drop();
         await this.#sleep(this.options.lockRetryMs);
       }
     }
@@ -145,6 +167,7 @@ export class OutboxMover implements Service {
     if (pid === null) return false;
     this.#pid = pid;
     this.#movedUpTo = -1;
+    this.#awake = false;
     this.#published = '';
     await this.#publish();
     broker.log.info('sql outbox: this broker moves kafka.send records', { nodeId: broker.config.nodeId });
@@ -178,9 +201,15 @@ export class OutboxMover implements Service {
     conn.release();
   }
 
-  /** Barrier, then every move up to its ticket; returns the records moved. */
+  /**
+   * Barrier, then every move up to its ticket; returns the records moved. Awake and with no ticket taken since the
+   * last move, nothing is asked of the senders: the barrier (which makes committing senders wait an instant) is
+   * skipped.
+   */
   async #drain(sleeping: boolean): Promise<number> {
+    if (!sleeping && this.#awake && (await lastTicket(this.#conn!)) <= this.#movedUpTo) return 0;
     const upTo = await outboxBarrier(this.#conn!, sleeping);
+    this.#awake = !sleeping;
     let total = 0;
     while (upTo > this.#movedUpTo && !this.#closed) {
       const moved = await this.#moveOnce(upTo);
@@ -193,16 +222,15 @@ export class OutboxMover implements Service {
   async #moveOnce(upTo: number): Promise<number> {
     const broker = this.#broker;
     const limit = this.options.batchRecords;
+    const after = this.#movedUpTo;
     const { moved, forgotten } = await broker.store.appendInTransaction(broker.store.sql, async (tx, append) => {
-      const rows = await claimOutbox(tx, upTo, limit);
-      if (rows === null) return { moved: 0, forgotten: -1 }; // another broker's move is running
-      const forgotten = rows.length < limit ? upTo : rows[rows.length - 1].ticket - 1;
-      if (rows.length > 0) {
-        const parts = await this.#parts(rows);
+      const claim = await claimOutbox(tx, after, upTo, limit);
+      if (claim === null) return { moved: 0, forgotten: -1 }; // another broker's move is running
+      if (claim.rows.length > 0) {
+        const parts = await this.#parts(claim.rows);
         if (parts.length > 0) await append(parts);
       }
-      await forgetTickets(tx, forgotten);
-      return { moved: rows.length, forgotten };
+      return { moved: claim.rows.length, forgotten: claim.forgottenUpTo };
     });
     this.#movedUpTo = Math.max(this.#movedUpTo, forgotten);
     if (moved > 0) this.moves++;

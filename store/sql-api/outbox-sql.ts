@@ -264,6 +264,7 @@ create function kafka.outbox_barrier(p_sleeping boolean) returns bigint language
 declare
   v bigint;
 begin
+  perform set_config('synchronous_commit', 'off', true); -- the flag needs no flush of its own
   update kafka.outbox_mover set sleeping = p_sleeping where sleeping is distinct from p_sleeping;
   perform set_config('lock_timeout', '200ms', true);
   perform pg_advisory_xact_lock(${OUTBOX_COMMIT_LOCK});
