@@ -208,6 +208,10 @@ begin
     if p_topic !~ '^[a-zA-Z0-9._-]{1,249}$' or p_topic in ('.', '..') then
       raise exception 'kafka.send: invalid topic name "%"', p_topic using errcode = '42602';
     end if;
+    if exists (select 1 from kafka.topics t where replace(t.name, '.', '_') = replace(p_topic, '.', '_')) then
+      raise exception 'kafka.send: topic "%" collides with an existing topic once ''.'' and ''_'' are equated', p_topic
+        using errcode = '42602';
+    end if;
     v_partitions := v_settings.default_partitions;
     v_configs := '{}';
   end if;

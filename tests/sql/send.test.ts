@@ -144,6 +144,8 @@ test('auto-creation on: an unknown topic is created by the broker with the defau
   await until(async () => (await stored(tb, 'sql-auto')) === 1, 10_000, 'auto-created and moved');
   assert.equal((await tb.store.getTopics(['sql-auto'])).get('sql-auto')?.partitions, 3);
   await assert.rejects(app`select kafka.send('bad name!', 'v'::text)`, /invalid topic name/);
+  await tb.store.createTopic({ name: 'sql.dotted', partitions: 1 });
+  await assert.rejects(app`select kafka.send('sql_dotted', 'v'::text)`, /collides with an existing topic/);
 });
 
 test('a long-open transaction that sent does not delay a kcat producer or another SQL sender on the same topic', async () => {
