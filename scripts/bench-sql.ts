@@ -9,10 +9,8 @@
 
 import type { Sql } from '../store/db.ts';
 import { connect } from '../store/db.ts';
-import * as metadataApi from '../apis/metadata.ts';
-import { ZERO_UUID } from '../codec/compile.ts';
 import { RawClient } from '../tests/helpers/raw-client.ts';
-import { fetchOne } from '../tests/helpers/data-path.ts';
+import { benchTopic, longPollConsumer } from './bench-consumer.ts';
 
 export interface SqlBenchOptions {
   url: string;
@@ -37,10 +35,7 @@ async function outboxEmpty(sql: Sql): Promise<void> {
 async function createTopic(port: number, name: string): Promise<{ name: string; topicId: string }> {
   const c = await RawClient.connect(port);
   try {
-    const md = await c.request<metadataApi.MetadataResponse>(metadataApi, 12, {
-      topics: [{ name, topicId: ZERO_UUID }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false,
-    });
-    return { name, topicId: md.topics?.[0]?.topicId ?? ZERO_UUID };
+    return await benchTopic(c, name);
   } finally {
     c.close();
   }
@@ -114,20 +109,7 @@ async function latency(o: SqlBenchOptions, sql: Sql): Promise<{ fromCommit: stri
   const committingAt = new Map<string, number>();
   const committedAt = new Map<string, number>();
   const arrived = new Map<string, number>();
-  let running = true;
-  const consume = (async () => {
-    let offset = 0;
-    while (running) {
-      const { batches } = await fetchOne(consumerConn, 12, topic, 0, offset, { maxWaitMs: 500 });
-      const now = performance.now();
-      for (const b of batches) {
-        for (const r of b.records) {
-          arrived.set(new TextDecoder().decode(r.value ?? new Uint8Array()).trimEnd(), now);
-        }
-        offset = b.baseOffset + b.lastOffsetDelta + 1;
-      }
-    }
-  })();
+  const consumer = longPollConsumer(consumerConn, topic, (value, now) => void arrived.set(value, now));
   // 8 sessions take turns, so that one slow commit does not hold the rate back.
   const conns = await Promise.all(Array.from({ length: 8 }, () => sql.reserve()));
   const busy = conns.map(() => false);
@@ -162,8 +144,7 @@ async function latency(o: SqlBenchOptions, sql: Sql): Promise<{ fromCommit: stri
   }
   await Promise.all(inFlight);
   await new Promise((r) => setTimeout(r, 1000));
-  running = false;
-  await consume;
+  await consumer.stop();
   consumerConn.close();
   for (const c of conns) c.release();
   const summary = (from: Map<string, number>) => {

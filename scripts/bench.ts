@@ -28,11 +28,10 @@ import { startEmbeddedPostgres } from '../runtime/embedded-postgres.ts';
 import { brokerCommand } from '../runtime/platform.ts';
 import { connect } from '../store/db.ts';
 import { copyRecordsBinary } from '../store/copy-binary.ts';
-import * as metadataApi from '../apis/metadata.ts';
-import { ZERO_UUID } from '../codec/compile.ts';
 import { RawClient } from '../tests/helpers/raw-client.ts';
-import { fetchOne, makeBatch, produceOne } from '../tests/helpers/data-path.ts';
+import { makeBatch, produceOne } from '../tests/helpers/data-path.ts';
 import { benchSql } from './bench-sql.ts';
+import { benchTopic, longPollConsumer } from './bench-consumer.ts';
 
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -130,27 +129,13 @@ function kcat(args: string[], inputFile?: string): { seconds: number; stdout: st
 async function rawLatency(port: number): Promise<{ p50: number; p99: number; samples: number }> {
   const producerConn = await RawClient.connect(port);
   const consumerConn = await RawClient.connect(port);
-  const md = await producerConn.request<metadataApi.MetadataResponse>(metadataApi, 12, {
-    topics: [{ name: 'bench-raw-latency', topicId: ZERO_UUID }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false,
-  });
-  const topic = { name: 'bench-raw-latency', topicId: md.topics?.[0]?.topicId ?? ZERO_UUID };
+  const topic = await benchTopic(producerConn, 'bench-raw-latency');
   const arrivedAt = new Map<string, number>();
   const latencies: number[] = [];
-  let running = true;
-  const consume = (async () => {
-    let offset = 0;
-    while (running) {
-      const { batches } = await fetchOne(consumerConn, 12, topic, 0, offset, { maxWaitMs: 500 });
-      const now = performance.now();
-      for (const b of batches) {
-        for (const r of b.records) {
-          const at = arrivedAt.get(new TextDecoder().decode(r.value ?? new Uint8Array()).trimEnd());
-          if (at !== undefined) latencies.push(now - at);
-        }
-        offset = b.baseOffset + b.lastOffsetDelta + 1;
-      }
-    }
-  })();
+  const consumer = longPollConsumer(consumerConn, topic, (value, now) => {
+    const at = arrivedAt.get(value);
+    if (at !== undefined) latencies.push(now - at);
+  });
   const begin = performance.now();
   let made = 0;
   let queued: string[] = [];
@@ -172,8 +157,7 @@ async function rawLatency(port: number): Promise<{ p50: number; p99: number; sam
   }
   if (inFlight) await inFlight;
   await new Promise((r) => setTimeout(r, 1000));
-  running = false;
-  await consume;
+  await consumer.stop();
   producerConn.close();
   consumerConn.close();
   latencies.sort((a, b) => a - b);
