@@ -100,8 +100,8 @@ export const migrations: readonly Migration[] = [
   stringsMigration,
   batchBoundariesMigration,
   topicCollisionsMigration,
-  brokerConfigsMigration,
   sqlApiMigration,
+  brokerConfigsMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */
