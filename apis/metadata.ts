@@ -19,7 +19,7 @@ import type { RequestContext } from '../runtime/context.ts';
 import { ledPartition } from '../runtime/leadership.ts';
 import { isInternalTopic, isValidTopicName } from '../runtime/topic-names.ts';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../runtime/authorized-operations.ts';
-import { TopicCollisionError, TopicExistsError } from '../store/errors.ts';
+import { autoCreateTopic, TOPIC_COLLIDES } from '../runtime/auto-create.ts';
 import type { Topic } from '../store/types.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's MetadataRequest.json and MetadataResponse.json, versions 0-12.
@@ -210,9 +210,9 @@ async function describeRequested(
   /** Names not auto-created because they collide with an existing topic's ('.' and '_' equated). */
   const colliding = new Set<string>();
   if (autoCreate && missing.length > 0) {
-    const created = await Promise.all(missing.map((name) => createOrRead(ctx, name)));
+    const created = await Promise.all(missing.map((name) => autoCreateTopic(ctx.broker, name, ctx.clientId)));
     created.forEach((t, i) => {
-      if (t === COLLIDES) colliding.add(missing[i]);
+      if (t === TOPIC_COLLIDES) colliding.add(missing[i]);
       else if (t) byName.set(missing[i], t);
     });
   }
@@ -226,21 +226,4 @@ async function describeRequested(
     const t = byName.get(w.name);
     return t ? found(t) : failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, w.name);
   });
-}
-
-/** Returned by createOrRead for a name that collides with an existing topic's: Kafka answers INVALID_TOPIC_EXCEPTION. */
-const COLLIDES = Symbol('collides');
-
-/** Auto-creates a topic; when another client (or broker) created it first, answers with theirs. */
-async function createOrRead(ctx: RequestContext, name: string): Promise<Topic | undefined | typeof COLLIDES> {
-  const { config, store, log } = ctx.broker;
-  try {
-    const topic = await store.createTopic({ name, partitions: config.defaultPartitions });
-    log.info('topic auto-created', { topic: name, partitions: topic.partitions, clientId: ctx.clientId });
-    return topic;
-  } catch (err) {
-    if (err instanceof TopicCollisionError) return COLLIDES;
-    if (!(err instanceof TopicExistsError)) throw err;
-    return (await store.getTopics([name])).get(name);
-  }
 }

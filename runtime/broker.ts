@@ -4,7 +4,7 @@
 // which takes this broker's share of the coordinator slots.
 // Shutdown stops accepting, deregisters, lets in-flight requests finish, closes services and the store.
 // With httpPort set, listen() also serves the operations endpoint (runtime/http/: probes, metrics) until close().
-// listen() also starts log retention (runtime/retention.ts).
+// listen() also starts log retention (runtime/retention.ts) and the SQL outbox mover (runtime/sql-outbox/).
 
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Config } from './config.ts';
@@ -24,6 +24,7 @@ import { createOpsApp } from './http/app.ts';
 import { serveHttp, type HttpServer } from './http/serve.ts';
 import { retentionService } from './retention.ts';
 import { BrokerSettings } from './broker-settings.ts';
+import { sqlOutboxMover } from './sql-outbox/mover.ts';
 
 export interface BrokerOptions {
   config: Config;
@@ -180,6 +181,8 @@ export class Broker implements BrokerServices {
     transactionCoordinator(this);
     // The group coordinator takes this broker's share of the coordinator slots now, not on the first group request.
     startGroupCoordinator(this, this.#coordinatorOptions);
+    // Records sent from SQL (kafka.send) are moved into the log by one broker of the database at a time.
+    sqlOutboxMover(this);
     this.#serving = true;
     this.log.info('listening', { host: this.config.host, port: this.port, advertised: `${this.#info.host}:${this.#info.port}`, http: this.#http?.port, apis: this.registry.list().length });
   }

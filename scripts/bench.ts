@@ -6,11 +6,12 @@
 //   - consume from stored data (kcat -C to the end)
 //   - end-to-end latency p50/p99 at 1,000 records/s: the broker's own (raw-protocol producer and long-polling
 //     consumer) and through librdkafka (kcat producer and consumer, client defaults plus linger.ms=0)
+//   - Kafka from SQL (scripts/bench-sql.ts): kafka.send and kafka.send_batch rates, commit-to-consumer latency
 //   - the broker's peak memory (VmHWM)
 //
 //   npm run bench              (Node)       deno run -A scripts/bench.ts   (Deno)
 //   BENCH_RECORDS=200000 npm run bench      to change the record count
-//   BENCH_ONLY=latency npm run bench        only some parts: ceiling, throughput, latency (comma-separated)
+//   BENCH_ONLY=latency npm run bench        only some parts: ceiling, throughput, latency, sql (comma-separated)
 //   BENCH_PG_SETTINGS='{"backend_flush_after":"0"}' npm run bench     embedded PostgreSQL settings to try
 //   BENCH_KAFKAJS_IN_FLIGHT=32 npm run bench                           kafkajs sends in flight (default 8)
 
@@ -27,10 +28,10 @@ import { startEmbeddedPostgres } from '../runtime/embedded-postgres.ts';
 import { brokerCommand } from '../runtime/platform.ts';
 import { connect } from '../store/db.ts';
 import { copyRecordsBinary } from '../store/copy-binary.ts';
-import * as metadataApi from '../apis/metadata.ts';
-import { ZERO_UUID } from '../codec/compile.ts';
 import { RawClient } from '../tests/helpers/raw-client.ts';
-import { fetchOne, makeBatch, produceOne } from '../tests/helpers/data-path.ts';
+import { makeBatch, produceOne } from '../tests/helpers/data-path.ts';
+import { benchSql } from './bench-sql.ts';
+import { benchTopic, longPollConsumer } from './bench-consumer.ts';
 
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -38,9 +39,9 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
 const RECORD_SIZE = 1024;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const KAFKAJS_IN_FLIGHT = Number(process.env.BENCH_KAFKAJS_IN_FLIGHT ?? 8);
-/** BENCH_ONLY=latency (or ceiling, throughput; comma-separated) runs only those parts. */
+/** BENCH_ONLY=latency (or ceiling, throughput, sql; comma-separated) runs only those parts. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
-const want = (part: 'ceiling' | 'throughput' | 'latency') => ONLY === null || ONLY.has(part);
+const want = (part: 'ceiling' | 'throughput' | 'latency' | 'sql') => ONLY === null || ONLY.has(part);
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -128,27 +129,13 @@ function kcat(args: string[], inputFile?: string): { seconds: number; stdout: st
 async function rawLatency(port: number): Promise<{ p50: number; p99: number; samples: number }> {
   const producerConn = await RawClient.connect(port);
   const consumerConn = await RawClient.connect(port);
-  const md = await producerConn.request<metadataApi.MetadataResponse>(metadataApi, 12, {
-    topics: [{ name: 'bench-raw-latency', topicId: ZERO_UUID }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false,
-  });
-  const topic = { name: 'bench-raw-latency', topicId: md.topics?.[0]?.topicId ?? ZERO_UUID };
+  const topic = await benchTopic(producerConn, 'bench-raw-latency');
   const arrivedAt = new Map<string, number>();
   const latencies: number[] = [];
-  let running = true;
-  const consume = (async () => {
-    let offset = 0;
-    while (running) {
-      const { batches } = await fetchOne(consumerConn, 12, topic, 0, offset, { maxWaitMs: 500 });
-      const now = performance.now();
-      for (const b of batches) {
-        for (const r of b.records) {
-          const at = arrivedAt.get(new TextDecoder().decode(r.value ?? new Uint8Array()).trimEnd());
-          if (at !== undefined) latencies.push(now - at);
-        }
-        offset = b.baseOffset + b.lastOffsetDelta + 1;
-      }
-    }
-  })();
+  const consumer = longPollConsumer(consumerConn, topic, (value, now) => {
+    const at = arrivedAt.get(value);
+    if (at !== undefined) latencies.push(now - at);
+  });
   const begin = performance.now();
   let made = 0;
   let queued: string[] = [];
@@ -170,8 +157,7 @@ async function rawLatency(port: number): Promise<{ p50: number; p99: number; sam
   }
   if (inFlight) await inFlight;
   await new Promise((r) => setTimeout(r, 1000));
-  running = false;
-  await consume;
+  await consumer.stop();
   producerConn.close();
   consumerConn.close();
   latencies.sort((a, b) => a - b);
@@ -293,6 +279,10 @@ async function main(): Promise<void> {
       // (rawLatency) and a raw-protocol consumer long-polling Fetch (max wait 500 ms, min bytes 1).
       const raw = await rawLatency(port);
       line(`end-to-end latency, raw protocol at 1,000 records/s (${fmt(raw.samples)} records)`, `p50 ${raw.p50.toFixed(1)} ms, p99 ${raw.p99.toFixed(1)} ms`);
+    }
+
+    if (want('sql')) {
+      await benchSql({ url, port, recordSize: RECORD_SIZE, singleRecords: Math.floor(RECORDS / 10), batchRecords: Math.floor(RECORDS / 3), latencySeconds: LATENCY_SECONDS, line });
     }
 
     line('broker peak memory (VmHWM)', `${peakMemoryMiB(broker.pid!).toFixed(0)} MiB`);

@@ -1,9 +1,10 @@
 // The store: PostgreSQL behind the coarse domain methods the handlers call (topics, partition logs, offsets),
 // plus change signals across broker processes (LISTEN/NOTIFY). openStore connects and applies migrations.
 import { randomUUID } from 'node:crypto';
+import type { TransactionSql } from 'postgres';
 import { connect, type Sql } from './db.ts';
 import { appendWithProducerState } from './append-producer.ts';
-import { appendRecords, hasProducerIds, maxTimestamp, offsetForTimestamp, partitionOffsets, readRecords, RecordSizes } from './log.ts';
+import { appendRecords, appendRecordsIn, hasProducerIds, maxTimestamp, offsetForTimestamp, partitionOffsets, readRecords, RecordSizes } from './log.ts';
 import { migrate } from './migrations.ts';
 import type { Int64 } from '../codec/int64.ts';
 import { APPEND_CHANNEL, AppendNotifier, BROKER_CONFIGS_SIGNAL, parseAppendPayload, QUOTAS_CHANNEL, TOPICS_CHANNEL } from './notify.ts';
@@ -253,6 +254,31 @@ export class Store {
       if (this.appendAudience()) this.notifier.push(topic.id, partition, results[i].highWatermark);
     }
     return results;
+  }
+
+  /**
+   * Runs `work` in one transaction on `sql` (the pool, or a connection the caller reserved) with `append`, the plain
+   * append (no producer ids), inside that transaction: what else `work` writes commits or rolls back with the
+   * records. After the commit, listeners fire and other brokers are told, as for append().
+   */
+  async appendInTransaction<T>(
+    sql: Sql,
+    work: (tx: TransactionSql, append: (parts: PartitionAppend[]) => Promise<PartitionAppendResult[]>) => Promise<T>,
+  ): Promise<T> {
+    const grown = new Map<string, { topicId: number; partition: number; highWatermark: number }>();
+    const result = await sql.begin((tx) =>
+      work(tx, async (parts) => {
+        const results = await appendRecordsIn(tx, parts);
+        parts.forEach((p, i) => {
+          const key = `${p.topic.id}:${p.partition}`;
+          const hw = results[i].highWatermark;
+          if ((grown.get(key)?.highWatermark ?? -1) < hw) grown.set(key, { topicId: p.topic.id, partition: p.partition, highWatermark: hw });
+        });
+        return results;
+      }),
+    );
+    this.notifyAppended([...grown.values()]);
+    return result as T;
   }
 
   /**

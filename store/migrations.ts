@@ -13,6 +13,7 @@ import { topicCollisionsMigration } from './migrations-topic-collisions.ts';
 import { brokerConfigsMigration } from './migrations-broker-configs.ts';
 import { consumerOffsetsMigration } from './migrations-consumer-offsets.ts';
 import { clientQuotasMigration } from './migrations-client-quotas.ts';
+import { sqlApiMigration } from './sql-api/migration.ts';
 
 export interface Migration {
   version: number;
@@ -102,6 +103,7 @@ export const migrations: readonly Migration[] = [
   stringsMigration,
   batchBoundariesMigration,
   topicCollisionsMigration,
+  sqlApiMigration,
   brokerConfigsMigration,
   brokerProcessMigration,
   consumerOffsetsMigration,

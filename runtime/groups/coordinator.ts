@@ -34,6 +34,7 @@ import { restoreConsumerGroup, snapshotConsumerGroup } from './consumer-persist.
 import { scheduleRebalanceTimeout, scheduleSession } from './consumer-timers.ts';
 import type { Topic } from '../../store/types.ts';
 import { logStoreFailure } from '../unavailable.ts';
+import { GROUPS_CHANNEL } from '../../store/sql-api/consume-sql.ts';
 
 export interface CoordinatorOptions extends LeaseOptions {
   /** Kafka's offsets.retention.check.interval.ms. */
@@ -69,6 +70,7 @@ export class GroupCoordinator implements Service {
   readonly #writes = new Map<string, Promise<unknown>>();
   #purgeTimer: ReturnType<typeof setInterval> | null = null;
   #closed: Promise<void> | null = null;
+  #unlisten: Promise<(() => Promise<void>) | null>;
 
   constructor(broker: BrokerServices, options: Partial<CoordinatorOptions> = {}) {
     this.#broker = broker;
@@ -104,6 +106,13 @@ export class GroupCoordinator implements Service {
     this.#purgeTimer = setInterval(() => {
       void purgeExpiredOffsets(this).catch((err: unknown) => log.warn('offset expiry failed', { err: err as Error }));
     }, this.options.retentionCheckIntervalMs);
+    // Groups created from SQL (kafka.commit_offset) are announced at their commit: load them if they are ours.
+    this.#unlisten = this.sql.listen(GROUPS_CHANNEL, (groupId) => {
+      void this.adopt(groupId).catch((err: unknown) => log.warn('could not load a group created from SQL', { group: groupId, err: err as Error }));
+    }).then((sub) => () => sub.unlisten(), (err: unknown) => {
+      log.warn('could not listen for groups created from SQL', { err: err as Error });
+      return null;
+    });
     // Waiting JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) as soon as shutdown begins.
     void broker.closing.then(() => this.close());
   }
@@ -127,6 +136,17 @@ export class GroupCoordinator implements Service {
   async coordinatorFor(groupId: string): Promise<SlotOwner | null> {
     if (this.#closed !== null || this.#broker.isClosing) return null;
     return this.leases.owner(slotFor(groupId, this.options.slotCount));
+  }
+
+  /**
+   * Loads a group this broker coordinates but does not have in memory (one created from SQL by
+   * kafka.commit_offset): its slot's persisted groups that are not in memory yet are loaded.
+   */
+  async adopt(groupId: string): Promise<void> {
+    if (this.groups.has(groupId) || this.consumerGroups.has(groupId) || this.#closed !== null) return;
+    const slot = slotFor(groupId, this.options.slotCount);
+    const fence = this.leases.fence(slot);
+    if (fence) await this.#load([fence]);
   }
 
   /** Runs a write about a group after the previous ones for the same group (they must land in order). */
@@ -355,6 +375,7 @@ export class GroupCoordinator implements Service {
     this.#closed ??= (async () => {
       if (this.#purgeTimer !== null) clearInterval(this.#purgeTimer);
       this.#purgeTimer = null;
+      await (await this.#unlisten)?.().catch(() => {});
       await this.leases.close();
       for (const group of this.groups.values()) shutdownGroup(group, ErrorCode.NOT_COORDINATOR);
       this.groups.clear();

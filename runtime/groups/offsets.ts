@@ -214,7 +214,9 @@ async function fetchSome(
     const invalid = validateConsumerGroupFetch(consumerGroup, member.memberId, member.memberEpoch);
     if (invalid !== ErrorCode.NONE) return { errorCode: invalid, topics: [] };
   }
-  const group = c.groups.get(groupId) ?? consumerGroup;
+  // A group created from SQL (kafka.commit_offset) may not be in memory yet.
+  if (!consumerGroup && !c.groups.has(groupId)) await c.adopt(groupId);
+  const group = c.groups.get(groupId) ?? c.consumerGroups.get(groupId);
   if (group?.type === 'classic' && group.is(GroupState.Dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
   // Pending offsets are kept whether or not the group has members (TxnOffsetCommit needs none).
   const pending = requireStable ? new Set((await pendingTransactionalOffsets(c.sql, groupId)).map((p) => `${p.topicId}:${p.partition}`)) : null;
