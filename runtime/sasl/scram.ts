@@ -133,7 +133,8 @@ export class ScramServer {
     const proofAt = attrs.length - 1;
     if (attrs.length < 3 || attrs[0][0] !== 'c' || attrs[1][0] !== 'r' || attrs[proofAt][0] !== 'p') throw new ScramError('malformed client-final message');
     if (attrs[0][1] !== Buffer.from(this.#clientFirst.gs2Header).toString('base64')) throw new ScramError('channel binding differs from client-first');
-    if (attrs[1][1] !== this.#nonce) throw new ScramError('nonce mismatch');
+    // Kafka checks that the nonce ends with the server's (librdkafka sends its client nonce in front once more).
+    if (!attrs[1][1].endsWith(this.#nonce)) throw new ScramError('nonce mismatch');
     const proof = Buffer.from(attrs[proofAt][1], 'base64');
     const withoutProof = message.slice(0, message.lastIndexOf(',p='));
     const authMessage = `${this.#clientFirst.bare},${this.#serverFirst},${withoutProof}`;
