@@ -7,6 +7,7 @@
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
+import { brokersFor } from '../runtime/listeners.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../runtime/authorized-operations.ts';
 
@@ -87,7 +88,7 @@ export async function handle(request: DescribeClusterRequest, ctx: RequestContex
     endpointType: EndpointType.BROKER,
     clusterId,
     controllerId: cluster.controllerId(),
-    brokers: cluster.brokers().map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    brokers: brokersFor(cluster.brokers(), ctx.listenerName).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
     clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
   };
 }

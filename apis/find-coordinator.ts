@@ -8,6 +8,7 @@
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode, errorName } from '../codec/errors.ts';
+import { endpointFor } from '../runtime/listeners.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
 
@@ -85,15 +86,17 @@ function failure(errorCode: number): Answer {
 
 async function find(key: string, keyType: number, ctx: RequestContext): Promise<Answer> {
   if (keyType === KeyType.TRANSACTION) {
-    const { nodeId, host, port } = ctx.broker.info;
-    return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId, host, port };
+    const self = ctx.broker.info;
+    const e = endpointFor(self, ctx.listenerName) ?? self;
+    return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: self.nodeId, host: e.host, port: e.port };
   }
   if (keyType !== KeyType.GROUP) return failure(ErrorCode.INVALID_REQUEST);
   const owner = await groupCoordinator(ctx).coordinatorFor(key);
   // Clients look the coordinator up in Metadata's broker list: name it only as the registry lists it.
   const broker = owner && (await ctx.broker.cluster.lookup(owner.nodeId));
-  if (!broker) return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-  return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.nodeId, host: broker.host, port: broker.port };
+  const endpoint = broker && endpointFor(broker, ctx.listenerName);
+  if (!broker || !endpoint) return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.nodeId, host: endpoint.host, port: endpoint.port };
 }
 
 /** The whole request failed with `errorCode` (PostgreSQL unreachable): every key gets it. */

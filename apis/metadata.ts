@@ -15,6 +15,7 @@ import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import { ZERO_UUID } from '../codec/compile.ts';
 import { ErrorCode } from '../codec/errors.ts';
+import { brokersFor } from '../runtime/listeners.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { ledPartition } from '../runtime/leadership.ts';
 import { isInternalTopic, isValidTopicName } from '../runtime/topic-names.ts';
@@ -167,7 +168,7 @@ export async function handle(request: MetadataRequest, ctx: RequestContext): Pro
 
   return {
     throttleTimeMs: 0,
-    brokers: cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+    brokers: brokersFor(cluster.brokers(), ctx.listenerName),
     clusterId,
     controllerId: cluster.controllerId(),
     topics,

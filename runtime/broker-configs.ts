@@ -30,7 +30,7 @@ export interface BrokerConfigDef {
 const staticDefs: readonly BrokerConfigDef[] = [
   { name: 'broker.id', setting: 'nodeId', type: INT, value: (c) => String(c.nodeId), doc: 'This broker\'s id (same as node.id).', dynamic: false },
   { name: 'node.id', setting: 'nodeId', type: INT, value: (c) => String(c.nodeId), doc: 'This broker\'s id; every broker sharing one database needs its own.', dynamic: false },
-  { name: 'advertised.listeners', setting: 'advertisedHost', type: STRING, value: (_c, i) => `PLAINTEXT://${i.host}:${i.port}`, doc: 'The address clients are told to connect to.', dynamic: false },
+  { name: 'advertised.listeners', setting: 'advertisedHost', type: STRING, value: (_c, i) => i.endpoints.map((e) => `${e.name}://${e.host}:${e.port}`).join(','), doc: 'The address clients are told to connect to.', dynamic: false },
   { name: 'inter.broker.protocol.version', setting: null, type: STRING, value: () => kafkaRelease.metadataVersion, doc: 'The Kafka version whose protocol this broker serves.', dynamic: false },
   { name: 'num.partitions', setting: 'defaultPartitions', type: INT, value: (c) => String(c.defaultPartitions), doc: 'Partitions of a topic created without a count (auto-created or numPartitions -1).', dynamic: false },
   { name: 'auto.create.topics.enable', setting: 'autoCreateTopics', type: BOOLEAN, value: (c) => String(c.autoCreateTopics), doc: 'Whether Metadata requests create unknown topics.', dynamic: false },

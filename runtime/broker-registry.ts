@@ -153,7 +153,7 @@ export class BrokerRegistry implements ClusterView {
         // Port 0: registered, but not listening yet (it binds a port of the OS's choosing and then updates its row).
         .filter((r) => r.nodeId !== selfId && r.port > 0)
         .map((r) => ({
-          info: { nodeId: r.nodeId, host: r.host, port: r.port, rack: r.rack },
+          info: { nodeId: r.nodeId, host: r.host, port: r.port, rack: r.rack, endpoints: r.listeners },
           liveUntil: sentAt - r.heartbeatAgeMs + this.#options.staleMs,
         }));
       this.#readOnce = true;
@@ -202,8 +202,8 @@ export class BrokerRegistry implements ClusterView {
   }
 
   #registration(): BrokerRegistration {
-    const { nodeId, host, port, rack } = this.#self();
-    return { nodeId, host, port, rack, instanceId: this.#instanceId, processHost: hostname(), processPid: process.pid };
+    const { nodeId, host, port, rack, endpoints } = this.#self();
+    return { nodeId, host, port, rack, listeners: endpoints, instanceId: this.#instanceId, processHost: hostname(), processPid: process.pid };
   }
 
   #schedule(): void {

@@ -1,5 +1,6 @@
-// The broker: a TCP listener whose connections dispatch to the API registry, plus the services handlers share.
-// listen() registers the broker in the shared registry (runtime/broker-registry.ts) before it binds the port: a
+// The broker: one TCP or TLS server per listener (runtime/listeners.ts) whose connections dispatch to the API
+// registry, plus the services handlers share. A TLS listener takes the client certificate's subject as principal.
+// listen() registers the broker in the shared registry (runtime/broker-registry.ts) before it binds the ports: a
 // broker whose node id another live process holds never answers a client. It then starts the group coordinator,
 // which takes this broker's share of the coordinator slots.
 // Shutdown stops accepting, deregisters, lets in-flight requests finish, closes services and the store.
@@ -7,6 +8,12 @@
 // listen() also starts log retention (runtime/retention.ts) and the SQL outbox mover (runtime/sql-outbox/).
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { readFileSync } from 'node:fs';
+import type { ListenerSpec } from './listeners.ts';
+import { certificatePrincipal } from './sasl/certificate.ts';
+import { bootstrapUser } from './sasl/users.ts';
+import { authenticator } from './sasl/authenticator.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { loadRegistry, type Registry } from './registry.ts';
@@ -25,6 +32,7 @@ import { serveHttp, type HttpServer } from './http/serve.ts';
 import { retentionService } from './retention.ts';
 import { BrokerSettings } from './broker-settings.ts';
 import { sqlOutboxMover } from './sql-outbox/mover.ts';
+import process from 'node:process';
 
 export interface BrokerOptions {
   config: Config;
@@ -49,7 +57,7 @@ export class Broker implements BrokerServices {
   #info: BrokerInfo;
   readonly #cluster: BrokerRegistry;
   readonly #coordinatorOptions: Partial<CoordinatorOptions>;
-  #server: Server | null = null;
+  #servers: { spec: ListenerSpec; server: Server; port: number }[] = [];
   #connections = new Set<Connection>();
   #services = new Map<string, Service>();
   #isClosing = false;
@@ -63,7 +71,8 @@ export class Broker implements BrokerServices {
     this.log = options.log;
     this.registry = options.registry;
     this.clusterId = options.clusterId;
-    this.#info = { nodeId: options.config.nodeId, host: options.config.advertisedHost, port: options.config.advertisedPort, rack: null };
+    const endpoints = options.config.listenerSpecs.map((l) => ({ name: l.name, host: l.advertisedHost, port: l.advertisedPort }));
+    this.#info = { nodeId: options.config.nodeId, host: options.config.advertisedHost, port: options.config.advertisedPort, rack: null, endpoints };
     this.#cluster = new BrokerRegistry(options.store.sql, () => this.#info, options.log, options.brokerRegistry);
     this.#coordinatorOptions = options.groupCoordinator ?? {};
     this.closing = new Promise((resolve) => (this.#beginClosing = resolve));
@@ -103,10 +112,16 @@ export class Broker implements BrokerServices {
     return connectionsShared(this).requestsInFlight;
   }
 
-  /** The port actually bound (useful with port 0). */
+  /** The port actually bound by the first listener (useful with port 0). */
   get port(): number {
-    const addr = this.#server?.address();
-    return typeof addr === 'object' && addr ? addr.port : this.config.port;
+    return this.#servers[0]?.port ?? this.config.port;
+  }
+
+  /** The port actually bound by a listener, by name. */
+  listenerPort(name: string): number {
+    const l = this.#servers.find((s) => s.spec.name === name.toUpperCase());
+    if (!l) throw new Error(`no listener ${name}`);
+    return l.port;
   }
 
   /** The operations HTTP port actually bound, or null without httpPort (or before listen()). */
@@ -132,26 +147,24 @@ export class Broker implements BrokerServices {
       await this.close();
       throw err;
     }
-    const server = createServer({ noDelay: true }, (socket: Socket) => this.#accept(socket));
-    this.#server = server;
     try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(this.config.port, this.config.host, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      // With port 0 (tests), advertise the port we actually got (registered as port 0: not listed until now).
-      if (this.#info.port === 0) {
-        this.#info = { ...this.#info, port: this.port };
-        await this.#cluster.updateEndpoint();
-      }
+      for (const spec of this.config.listenerSpecs) this.#servers.push(await this.#bind(spec));
     } catch (err) {
-      this.#server = null;
-      server.close();
       await this.close();
       throw err;
+    }
+    // With port 0 (tests), advertise the port we actually got (registered as port 0: not listed until now).
+    const endpoints = this.#servers.map(({ spec, port }) => ({ name: spec.name, host: spec.advertisedHost, port: spec.advertisedPort || port }));
+    const first = this.#servers[0];
+    const port = this.config.listeners === undefined && first.spec.port === 0 ? this.config.advertisedPort || first.port : endpoints[0].port;
+    if (port !== this.#info.port || endpoints.some((e, i) => e.port !== this.#info.endpoints[i]?.port)) {
+      this.#info = { ...this.#info, port, endpoints: endpoints.map((e, i) => (i === 0 ? { ...e, port } : e)) };
+      await this.#cluster.updateEndpoint();
+    }
+    if (this.config.saslBootstrapUser !== undefined) {
+      const password = process.env.PGKAFKA_SASL_BOOTSTRAP_PASSWORD;
+      if (!password) this.log.warn('saslBootstrapUser is set but PGKAFKA_SASL_BOOTSTRAP_PASSWORD is not: no user created', { user: this.config.saslBootstrapUser });
+      else if (await bootstrapUser(this.store.sql, this.config.saslBootstrapUser, password)) this.log.info('bootstrap SASL user created', { user: this.config.saslBootstrapUser });
     }
     // Appends are announced to other brokers (NOTIFY) only while there may be any.
     this.store.setAppendAudience(() => this.#cluster.mayHavePeers());
@@ -168,6 +181,9 @@ export class Broker implements BrokerServices {
           }
           return this.metrics.render();
         },
+        authenticate: this.config.listenerSpecs.some((l) => l.sasl)
+          ? (user, password) => authenticator(this).checkPassword(user, password)
+          : undefined,
       });
       try {
         this.#http = await serveHttp((r) => app.fetch(r), this.config.host, this.config.httpPort, (err) => this.log.error('http request failed', { err }));
@@ -184,15 +200,58 @@ export class Broker implements BrokerServices {
     // Records sent from SQL (kafka.send) are moved into the log by one broker of the database at a time.
     sqlOutboxMover(this);
     this.#serving = true;
-    this.log.info('listening', { host: this.config.host, port: this.port, advertised: `${this.#info.host}:${this.#info.port}`, http: this.#http?.port, apis: this.registry.list().length });
+    const listeners = this.#servers.map(({ spec, port }) => `${spec.name}://${spec.host}:${port}`).join(',');
+    this.log.info('listening', { listeners, advertised: this.#info.endpoints.map((e) => `${e.name}://${e.host}:${e.port}`).join(','), http: this.#http?.port, apis: this.registry.list().length });
   }
 
-  #accept(socket: Socket): void {
+  /** Binds one listener: plain TCP, or TLS with the configured certificate (and client certificates when asked). */
+  async #bind(spec: ListenerSpec): Promise<{ spec: ListenerSpec; server: Server; port: number }> {
+    let server: Server;
+    if (spec.tls) {
+      const c = this.config;
+      const clientAuth = c.sslClientAuth;
+      server = createTlsServer({
+        cert: readFileSync(c.sslCert as string),
+        key: readFileSync(c.sslKey as string),
+        ca: c.sslCa !== undefined ? readFileSync(c.sslCa) : undefined,
+        requestCert: clientAuth !== 'none',
+        rejectUnauthorized: clientAuth === 'required',
+      }, (socket: TLSSocket) => this.#accept(socket, spec, socket));
+      server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+        this.log.warn('TLS handshake failed: connection closed', { listener: spec.name, remote: `${socket.remoteAddress}:${socket.remotePort}`, err: err.message });
+        socket.destroy();
+      });
+    } else {
+      server = createServer({ noDelay: true }, (socket: Socket) => this.#accept(socket, spec, null));
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(spec.port, spec.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address();
+    return { spec, server, port: typeof addr === 'object' && addr ? addr.port : spec.port };
+  }
+
+  #accept(socket: Socket, spec: ListenerSpec, tls: TLSSocket | null): void {
     if (this.#isClosing) {
       socket.destroy();
       return;
     }
-    const conn = new Connection(socket, this);
+    let certPrincipal: string | null = null;
+    if (tls && this.config.sslClientAuth !== 'none') {
+      const peer = tls.getPeerCertificate(false);
+      const presented = peer && Object.keys(peer).length > 0;
+      if (presented && !tls.authorized) {
+        this.log.warn('client certificate not trusted: connection closed', { listener: spec.name, remote: `${socket.remoteAddress}:${socket.remotePort}`, err: String(tls.authorizationError) });
+        socket.destroy();
+        return;
+      }
+      if (presented) certPrincipal = certificatePrincipal(peer.raw);
+    }
+    const conn = new Connection(socket, this, spec, certPrincipal);
     this.#connections.add(conn);
     this.log.debug('connection opened', { conn: conn.id, remote: `${socket.remoteAddress}:${socket.remotePort}` });
     void conn.closed.then(() => {
@@ -205,8 +264,7 @@ export class Broker implements BrokerServices {
     if (this.#isClosing) return;
     this.#isClosing = true;
     this.#beginClosing();
-    const server = this.#server;
-    const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const stopped = Promise.all(this.#servers.map(({ server }) => new Promise<void>((resolve) => server.close(() => resolve()))));
     await this.#cluster.close();
     await Promise.all([...this.#connections].map((c) => c.drain()));
     await Promise.race([Promise.all([...this.#connections].map((c) => c.closed)), new Promise((r) => setTimeout(r, 2000))]);

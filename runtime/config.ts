@@ -2,6 +2,7 @@
 // Defaults follow Kafka's where Kafka has the setting.
 
 import { z } from 'zod';
+import { DEFAULT_SECURITY_PROTOCOL_MAP, ListenerError, resolveListeners, type ListenerSpec } from './listeners.ts';
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
@@ -13,6 +14,32 @@ export const configSchema = z.object({
   /** Host clients are told to connect to (Kafka: advertised.listeners). Defaults to host, or 127.0.0.1 for a wildcard host. */
   advertisedHost: z.string().min(1).optional(),
   advertisedPort: z.coerce.number().int().min(1).max(65535).optional(),
+  /** Kafka: listeners, e.g. `PLAINTEXT://0.0.0.0:9092,SASL_SSL://0.0.0.0:9093`. Unset: one PLAINTEXT listener on host:port. */
+  listeners: z.string().min(1).optional(),
+  /** Kafka: advertised.listeners (by listener name; unset ones advertise the bound address). */
+  advertisedListeners: z.string().min(1).optional(),
+  /** Kafka: listener.security.protocol.map. */
+  listenerSecurityProtocolMap: z.string().min(1).default(DEFAULT_SECURITY_PROTOCOL_MAP),
+  /** PEM certificate (chain) of the TLS listeners (Kafka: ssl.keystore.location). */
+  sslCert: z.string().min(1).optional(),
+  /** PEM private key of the TLS listeners (Kafka: ssl.keystore.location). */
+  sslKey: z.string().min(1).optional(),
+  /** PEM CA certificates that client certificates are checked against (Kafka: ssl.truststore.location). */
+  sslCa: z.string().min(1).optional(),
+  /** Kafka: ssl.client.auth. */
+  sslClientAuth: z.enum(['none', 'requested', 'required']).default('none'),
+  /** Kafka: sasl.enabled.mechanisms (Kafka's default, GSSAPI, is not served). */
+  saslEnabledMechanisms: z.string().default('PLAIN,SCRAM-SHA-256,SCRAM-SHA-512').transform((v, ctx) => {
+    const list = v.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== '');
+    for (const m of list) {
+      if (!['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(m)) ctx.addIssue({ code: 'custom', message: `unsupported SASL mechanism ${m} (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)` });
+    }
+    return list;
+  }),
+  /** Kafka: connections.max.reauth.ms (0: sessions never expire). */
+  connectionsMaxReauthMs: z.coerce.number().int().min(0).default(0),
+  /** A user created at start (SCRAM-SHA-256 and -512) when it does not exist yet; its password only from PGKAFKA_SASL_BOOTSTRAP_PASSWORD. */
+  saslBootstrapUser: z.string().min(1).optional(),
   /** Port of the operations HTTP endpoint (health probes, Prometheus metrics) on host; unset: no endpoint. Not in Kafka. */
   httpPort: z.coerce.number().int().min(0).max(65535).optional(),
   /** PostgreSQL to use; without it an embedded PostgreSQL is started with its data in dataDir. */
@@ -64,6 +91,8 @@ export type Config = z.output<typeof configSchema> & {
   advertisedPort: number;
   /** The settings given by a flag, an environment variable or an override (DescribeConfigs: STATIC_BROKER_CONFIG). */
   explicit: ReadonlySet<string>;
+  /** The listeners to bind: from `listeners`, or one PLAINTEXT listener on host:port. */
+  listenerSpecs: readonly ListenerSpec[];
 };
 
 /** Every setting: flag name, environment variable and description, for --help and the README. */
@@ -111,15 +140,53 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     throw new ConfigError(`invalid configuration: ${problems}`);
   }
   const c = parsed.data;
+  if (c.listeners !== undefined) {
+    const short = (['host', 'port', 'advertisedHost', 'advertisedPort'] as const).filter((k) => raw[k] !== undefined);
+    if (short.length > 0) {
+      throw new ConfigError(`invalid configuration: listeners and ${short.join(', ')} are both given; use listeners (and advertisedListeners) alone`);
+    }
+  } else if (c.advertisedListeners !== undefined) {
+    throw new ConfigError('invalid configuration: advertisedListeners needs listeners');
+  }
   const wildcard = c.host === '0.0.0.0' || c.host === '::';
   const explicit = new Set(Object.keys(raw).filter((k) => raw[k] !== undefined));
-  return { ...c, advertisedHost: c.advertisedHost ?? (wildcard ? '127.0.0.1' : c.host), advertisedPort: c.advertisedPort ?? c.port, explicit };
+  const advertisedHost = c.advertisedHost ?? (wildcard ? '127.0.0.1' : c.host);
+  const advertisedPort = c.advertisedPort ?? c.port;
+  let listenerSpecs: ListenerSpec[];
+  try {
+    listenerSpecs = c.listeners !== undefined
+      ? resolveListeners(c.listeners, c.advertisedListeners, c.listenerSecurityProtocolMap)
+      : [{ name: 'PLAINTEXT', protocol: 'PLAINTEXT', host: c.host, port: c.port, advertisedHost, advertisedPort, tls: false, sasl: false }];
+  } catch (err) {
+    if (err instanceof ListenerError) throw new ConfigError(`invalid configuration: ${err.message}`);
+    throw err;
+  }
+  if (listenerSpecs.some((l) => l.tls) && (c.sslCert === undefined || c.sslKey === undefined)) {
+    throw new ConfigError('invalid configuration: a TLS listener (SSL, SASL_SSL) needs sslCert and sslKey');
+  }
+  if (c.sslClientAuth !== 'none' && c.sslCa === undefined) {
+    throw new ConfigError(`invalid configuration: sslClientAuth=${c.sslClientAuth} needs sslCa`);
+  }
+  if (listenerSpecs.some((l) => l.sasl) && c.saslEnabledMechanisms.length === 0) {
+    throw new ConfigError('invalid configuration: a SASL listener needs at least one of saslEnabledMechanisms');
+  }
+  const first = listenerSpecs[0];
+  return {
+    ...c,
+    host: first.host,
+    port: first.port,
+    advertisedHost: c.listeners !== undefined ? first.advertisedHost : advertisedHost,
+    advertisedPort: c.listeners !== undefined ? first.advertisedPort : advertisedPort,
+    listenerSpecs,
+    explicit,
+  };
 }
 
 /** The configuration as one printable line, with the database password masked. */
 export function describeConfig(c: Config): string {
   const { explicit: _explicit, ...shown }: Record<string, unknown> = { ...c };
   if (c.databaseUrl) shown.databaseUrl = maskUrl(c.databaseUrl);
+  delete shown.listenerSpecs;
   return Object.entries(shown).map(([k, v]) => `${k}=${v}`).join(' ');
 }
 

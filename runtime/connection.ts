@@ -27,7 +27,13 @@ import { RateLimitedWarn } from './log.ts';
 import type { ApiModule } from './registry.ts';
 import type { RequestSeries } from './metrics.ts';
 import { databaseOutage, isDatabaseUnavailable, unavailableResponse } from './unavailable.ts';
-import { ANONYMOUS_USER, quotaManager } from './quotas.ts';
+import { quotaManager } from './quotas.ts';
+import type { ListenerSpec } from './listeners.ts';
+import { SecuritySession } from './sasl/session.ts';
+import { authenticator } from './sasl/authenticator.ts';
+
+/** What a client may send on a SASL listener before it has authenticated (ApiVersions, SaslHandshake, SaslAuthenticate). */
+const BEFORE_AUTHENTICATION = new Set([API_VERSIONS_KEY, 17, 36]);
 
 /** Most requests a connection may have in progress before we stop reading from it. */
 const MAX_IN_FLIGHT = 128;
@@ -64,6 +70,8 @@ interface Slot {
   stats: RequestSeries;
   /** Size of the request frame (client quotas: producer_byte_rate). */
   requestBytes: number;
+  /** Close the connection once this response is written (why). */
+  closeAfter: string | null;
 }
 
 export class ProtocolError extends Error {
@@ -96,14 +104,16 @@ export class Connection {
   /** Why the connection closed, for the metrics (null: the client closed it). */
   #closeReason: string | null = null;
   readonly closed: Promise<void>;
+  readonly #security: SecuritySession;
 
-  constructor(socket: Socket, broker: BrokerServices) {
+  constructor(socket: Socket, broker: BrokerServices, listener: ListenerSpec, certificatePrincipal: string | null = null) {
     this.#socket = socket;
     this.#broker = broker;
     this.#shared = connectionsShared(broker);
     // Every parked request listens on the signal; up to MAX_IN_FLIGHT of them is no leak, so no warning about it.
     setMaxListeners(MAX_IN_FLIGHT + 1, this.#abort.signal);
     this.#remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.#security = new SecuritySession(listener, socket.remoteAddress ?? '', certificatePrincipal);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
@@ -161,13 +171,17 @@ export class Connection {
     while (!this.#closed && this.#buffered >= 4 && !this.#muted()) {
       const head = this.#peek(4);
       const size = new DataView(head.buffer, head.byteOffset, 4).getInt32(0);
-      if (size < 8 || size > this.#broker.config.socketRequestMaxBytes) {
-        this.destroy('invalid frame size', { size, max: this.#broker.config.socketRequestMaxBytes });
+      const raw = this.#security.expectsRawToken;
+      if (size < (raw ? 0 : 8) || size > this.#broker.config.socketRequestMaxBytes) {
+        // A TLS ClientHello starts 0x16 0x03: a TLS client on a plaintext listener.
+        if (head[0] === 0x16 && head[1] === 0x03) this.destroy('TLS handshake on a plaintext listener', { listener: this.#security.listener.name });
+        else this.destroy('invalid frame size', { size, max: this.#broker.config.socketRequestMaxBytes });
         return;
       }
       if (this.#buffered < 4 + size) break;
       const frame = this.#take(4 + size).subarray(4);
-      this.#dispatch(frame);
+      if (raw) this.#rawToken(frame);
+      else this.#dispatch(frame);
     }
     this.#maybePause();
   }
@@ -245,6 +259,15 @@ export class Connection {
       return;
     }
     const { schema } = mod;
+    const security = this.#security;
+    if (!security.authenticated && !BEFORE_AUTHENTICATION.has(apiKey)) {
+      this.destroy(`${schema.name} request before authentication`, { ...ids, listener: security.listener.name });
+      return;
+    }
+    if (security.expired() && !BEFORE_AUTHENTICATION.has(apiKey)) {
+      this.destroy('session expired without re-authentication', { ...ids, principal: security.principal });
+      return;
+    }
     const supported = apiVersion >= schema.minVersion && apiVersion <= schema.maxVersion;
     if (!supported && apiKey !== API_VERSIONS_KEY) {
       this.destroy(`unsupported version of ${schema.name}`, { ...ids, min: schema.minVersion, max: schema.maxVersion });
@@ -264,6 +287,7 @@ export class Connection {
       this.destroy(err instanceof DecodeError ? 'malformed request' : 'request decode failed', { ...ids, err: (err as Error).message });
       return;
     }
+    const slot: Slot = { done: false, frame: null, start: performance.now(), stats: this.#broker.metrics.request(apiKey, supported ? apiVersion : -1, schema.name), closeAfter: null, requestBytes: frame.length + 4 };
     let queued = (): void => {};
     const released = mod.pipelined ? new Promise<void>((resolve) => (queued = resolve)) : null;
     const ctx: RequestContext = {
@@ -276,11 +300,14 @@ export class Connection {
       connectionId: this.id,
       remoteAddress: this.#remote,
       signal: this.#abort.signal,
+      clientHost: security.clientHost,
+      principal: security.principal,
+      listenerName: security.listener.name,
+      security,
+      closeAfterResponse: (reason: string) => (slot.closeAfter = reason),
     };
-    const stats = this.#broker.metrics.request(apiKey, supported ? apiVersion : -1, schema.name);
-    stats.requests.inc();
-    stats.kafkaRequests.inc();
-    const slot: Slot = { done: false, frame: null, start: performance.now(), stats, requestBytes: frame.length + 4 };
+    slot.stats.requests.inc();
+    slot.stats.kafkaRequests.inc();
     this.#slots.push(slot);
     this.#inFlight++;
     this.#shared.requestsInFlight++;
@@ -323,7 +350,8 @@ export class Connection {
       if (response !== noResponse && !this.#closed) slot.frame = encode(response);
       const quotas = quotaManager(this.#broker);
       if (quotas.active && !this.#closed) {
-        const client = { user: ANONYMOUS_USER, clientId: ctx.clientId ?? '' };
+        // Quotas name users without the principal type (`User:alice` is the user entity `alice`).
+        const client = { user: ctx.principal.replace(/^User:/, ''), clientId: ctx.clientId ?? '' };
         const throttleMs = quotas.record(client, ctx.apiKey, slot.requestBytes, slot.frame?.length ?? 0, performance.now() - slot.start);
         if (throttleMs > 0) {
           // KIP-219: the answer goes out at once with the throttle time, then the connection is muted for it.
@@ -357,6 +385,42 @@ export class Connection {
     }
   }
 
+  /** Closes the connection once what was written has gone out (the client reads the failure first). */
+  #endAfterWrite(reason: string): void {
+    if (this.#closed) return;
+    this.#closeReason = reason;
+    this.#release();
+    this.#shared.closeLog.warn(`closing connection: ${reason}`, { conn: this.id, remote: this.#remote, listener: this.#security.listener.name });
+    this.#socket.end();
+    setTimeout(() => this.#socket.destroy(), 1000).unref?.();
+  }
+
+  /** A raw SASL token (after SaslHandshake v0): answered size-prefixed; a failure closes the connection, as Kafka does. */
+  #rawToken(token: Uint8Array): void {
+    this.#inFlight++;
+    const done = this.#allDone.then(async () => {
+      try {
+        const outcome = await this.#security.authenticate(token, authenticator(this.#broker), this.#broker.config.connectionsMaxReauthMs);
+        if (this.#closed) return;
+        if (outcome.kind === 'failed') {
+          this.#endAfterWrite(`SASL authentication failed: ${outcome.logReason}`);
+          return;
+        }
+        const out = new Uint8Array(4 + outcome.token.length);
+        new DataView(out.buffer).setInt32(0, outcome.token.length);
+        out.set(outcome.token, 4);
+        this.#socket.write(out);
+      } catch (err) {
+        this.#broker.log.error('SASL authentication failed with an error', { conn: this.id, err: err as Error });
+        this.destroy('handler error');
+      } finally {
+        this.#inFlight--;
+      }
+    });
+    this.#gate = done;
+    this.#allDone = done;
+  }
+
   #flush(): void {
     if (this.#closed) {
       // Nothing more goes out: the slots of finished requests go at once, wherever they are in line.
@@ -366,6 +430,7 @@ export class Connection {
     while (this.#slots.length > 0 && this.#slots[0].done) {
       const slot = this.#slots.shift() as Slot;
       if (slot.frame && !this.#closed) this.#socket.write(slot.frame);
+      if (slot.closeAfter !== null) this.#endAfterWrite(slot.closeAfter);
     }
     this.#maybePause();
     this.#maybeResume();

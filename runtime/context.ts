@@ -6,12 +6,16 @@ import type { Registry } from './registry.ts';
 import type { BrokerMetrics } from './metrics.ts';
 import type { Store } from '../store/index.ts';
 import type { BrokerSettings } from './broker-settings.ts';
+import type { Endpoint } from './listeners.ts';
+import type { SecuritySession } from './sasl/session.ts';
 
 export interface BrokerInfo {
   readonly nodeId: number;
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /** Advertised endpoint of each listener (host and port above: the first listener's). */
+  readonly endpoints: readonly Endpoint[];
 }
 
 /** The brokers sharing the database, as Metadata and DescribeCluster present them (runtime/broker-registry.ts). */
@@ -59,6 +63,16 @@ export interface RequestContext {
   readonly clientId: string | null;
   readonly connectionId: number;
   readonly remoteAddress: string;
+  /** The client's IP address (for ACLs and logs). */
+  readonly clientHost: string;
+  /** Who the client is: `User:ANONYMOUS`, `User:<certificate subject DN>` (mTLS) or `User:<SASL user>`. */
+  readonly principal: string;
+  /** The listener the client connected to (PLAINTEXT when configured by host/port). */
+  readonly listenerName: string;
+  /** The connection's security state (SASL handlers drive it). */
+  readonly security: SecuritySession;
+  /** Closes the connection once this request's response is written (failed authentication). */
+  readonly closeAfterResponse: (reason: string) => void;
   /**
    * For pipelined modules (ApiModule.pipelined): the request has taken its place in line (Produce: its append
    * is queued), so the connection's next pipelined request may start. A no-op for every other module.

@@ -2,12 +2,11 @@
 // opens the store, starts the broker and shuts everything down on SIGINT/SIGTERM.
 
 import process from 'node:process';
-import { resolve } from 'node:path';
-import { ConfigError, describeConfig, loadConfig, maskUrl } from './config.ts';
+import { ConfigError, describeConfig, loadConfig } from './config.ts';
 import { createLogger } from './log.ts';
 import { Broker } from './broker.ts';
 import { NodeIdInUseError } from './broker-registry.ts';
-import { startEmbeddedPostgres } from './embedded-postgres.ts';
+import { openDatabase } from './database.ts';
 import { openStore } from '../store/index.ts';
 import { checkServerTuning } from './pg-tuning.ts';
 
@@ -37,20 +36,10 @@ async function main(): Promise<void> {
   });
   log.info('pg-kafka starting', { config: describeConfig(config) });
 
-  let url = config.databaseUrl;
-  let embedded: { stop(): Promise<void> } | null = null;
-  if (!url) {
-    // PostgreSQL's own log lines go to debug, except its warnings and errors.
-    const pgLog = (m: string) => (/^postgres:.*\b(WARNING|ERROR|FATAL|PANIC):/.test(m) ? log.warn(m) : m.startsWith('postgres:') ? log.debug(m) : log.info(m));
-    const pg = await startEmbeddedPostgres({ dataDir: resolve(config.dataDir), log: pgLog });
-    embedded = pg;
-    // The Unix socket in the data folder reads faster than loopback TCP; other tools can use pg.url.
-    url = pg.socketUrl ?? pg.url;
-    log.info('embedded PostgreSQL started', { dataDir: resolve(config.dataDir), url: maskUrl(pg.url) });
-  }
+  const embedded = await openDatabase(config, log);
   // A user's own PostgreSQL: warn about server settings that hurt the broker (the embedded one has them set).
-  if (config.databaseUrl) await checkServerTuning(url, config.durability, log);
-  const store = await openStore(url, { log: (m: string) => log.info(m), durability: config.durability });
+  if (config.databaseUrl) await checkServerTuning(embedded.url, config.durability, log);
+  const store = await openStore(embedded.url, { log: (m: string) => log.info(m), durability: config.durability });
   const broker = await Broker.create({ config, store, log });
   try {
     await broker.listen();
@@ -59,7 +48,7 @@ async function main(): Promise<void> {
     log.error('could not start the broker', { err: err instanceof NodeIdInUseError ? err.message : (err as Error) });
     await broker.close();
     await store.close();
-    if (embedded) await embedded.stop();
+    await embedded.stop();
     process.exit(1);
   }
 
@@ -70,7 +59,7 @@ async function main(): Promise<void> {
     log.info('shutting down', { signal });
     await broker.close();
     await store.close();
-    if (embedded) await embedded.stop();
+    await embedded.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

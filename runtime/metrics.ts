@@ -269,6 +269,7 @@ export class BrokerMetrics {
   readonly connectionsClosed = this.registry.register(new Counter('pgkafka_connections_closed_total', 'Client connections closed, by reason (client, shutdown, or the error that closed them).', ['reason']));
   readonly recordsProduced = this.registry.register(new Counter('pgkafka_records_produced_total', 'Records appended by Produce requests (duplicates not counted).'));
   readonly recordsFetched = this.registry.register(new Counter('pgkafka_records_fetched_total', 'Records sent to consumers by Fetch requests (by offset: transaction markers included).'));
+  readonly saslAuthenticationFailures = this.registry.register(new Counter('pgkafka_sasl_authentication_failures_total', 'Failed SASL authentications (wrong credentials, unknown users, malformed exchanges), by mechanism.', ['mechanism']));
   readonly #byApi: (RequestSeries | undefined)[][] = [];
 
   // Kafka's names (JMX exporter style).

@@ -7,11 +7,12 @@
 //   - end-to-end latency p50/p99 at 1,000 records/s: the broker's own (raw-protocol producer and long-polling
 //     consumer) and through librdkafka (kcat producer and consumer, client defaults plus linger.ms=0)
 //   - Kafka from SQL (scripts/bench-sql.ts): kafka.send and kafka.send_batch rates, commit-to-consumer latency
+//   - kcat produce and consume over SASL_SSL (SCRAM-SHA-256, TLS) beside PLAINTEXT, in the same run (part "tls")
 //   - the broker's peak memory (VmHWM)
 //
 //   npm run bench              (Node)       deno run -A scripts/bench.ts   (Deno)
 //   BENCH_RECORDS=200000 npm run bench      to change the record count
-//   BENCH_ONLY=latency npm run bench        only some parts: ceiling, throughput, latency, sql (comma-separated)
+//   BENCH_ONLY=latency npm run bench        only some parts: ceiling, throughput, latency, sql, tls (comma-separated)
 //   BENCH_PG_SETTINGS='{"backend_flush_after":"0"}' npm run bench     embedded PostgreSQL settings to try
 //   BENCH_KAFKAJS_IN_FLIGHT=32 npm run bench                           kafkajs sends in flight (default 8)
 
@@ -29,9 +30,10 @@ import { brokerCommand } from '../runtime/platform.ts';
 import { connect } from '../store/db.ts';
 import { copyRecordsBinary } from '../store/copy-binary.ts';
 import { RawClient } from '../tests/helpers/raw-client.ts';
-import { makeBatch, produceOne } from '../tests/helpers/data-path.ts';
+import { fetchOne, makeBatch, produceOne } from '../tests/helpers/data-path.ts';
 import { benchSql } from './bench-sql.ts';
 import { benchTopic, longPollConsumer } from './bench-consumer.ts';
+import { makeCertificates, type TestCertificates } from '../tests/helpers/certificates.ts';
 
 
 const root = fileURLToPath(new URL('../', import.meta.url));
@@ -39,9 +41,9 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 300_000);
 const RECORD_SIZE = 1024;
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const KAFKAJS_IN_FLIGHT = Number(process.env.BENCH_KAFKAJS_IN_FLIGHT ?? 8);
-/** BENCH_ONLY=latency (or ceiling, throughput, sql; comma-separated) runs only those parts. */
+/** BENCH_ONLY=latency (or ceiling, throughput, sql, tls; comma-separated) runs only those parts. */
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
-const want = (part: 'ceiling' | 'throughput' | 'latency' | 'sql') => ONLY === null || ONLY.has(part);
+const want = (part: 'ceiling' | 'throughput' | 'latency' | 'sql' | 'tls') => ONLY === null || ONLY.has(part);
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -77,10 +79,43 @@ async function rawCeiling(url: string): Promise<number> {
   return rate;
 }
 
-function startBroker(url: string, port: number): ChildProcess {
-  const [cmd, args] = brokerCommand(['--database-url', url, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn']);
-  const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+const TLS_USER = 'bench';
+const TLS_PASSWORD = 'bench-password';
+
+/** The broker on `port` (PLAINTEXT); with `tls`, also a SASL_SSL listener on tls.port and a SCRAM user. */
+function startBroker(url: string, port: number, tls: { port: number; certs: TestCertificates } | null): ChildProcess {
+  const listen = tls
+    ? ['--listeners', `PLAINTEXT://127.0.0.1:${port},SASL_SSL://127.0.0.1:${tls.port}`, '--ssl-cert', tls.certs.serverCert, '--ssl-key', tls.certs.serverKey, '--sasl-bootstrap-user', TLS_USER]
+    : ['--port', String(port), '--host', '127.0.0.1'];
+  const [cmd, args] = brokerCommand(['--database-url', url, ...listen, '--log-level', 'warn']);
+  const env = tls ? { ...process.env, PGKAFKA_SASL_BOOTSTRAP_PASSWORD: TLS_PASSWORD } : process.env;
+  const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env });
   return child;
+}
+
+/** kcat produce and consume over PLAINTEXT and over SASL_SSL (SCRAM-SHA-256), the same records each way. */
+function tlsPart(work: string, address: string, tlsAddress: string, certs: TestCertificates): void {
+  const records = Math.max(1000, Math.round(RECORDS / 3));
+  const inputFile = join(work, 'kcat-tls-input.txt');
+  const payload = 'x'.repeat(RECORD_SIZE - 1);
+  writeFileSync(inputFile, (payload + '\n').repeat(records));
+  const secure = ['-X', 'security.protocol=SASL_SSL', '-X', 'sasl.mechanisms=SCRAM-SHA-256', '-X', `sasl.username=${TLS_USER}`, '-X', `sasl.password=${TLS_PASSWORD}`, '-X', `ssl.ca.location=${certs.caCert}`];
+  const produce = ['-P', '-z', 'lz4', '-X', 'acks=all', '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000'];
+  const rates: Record<string, number> = {};
+  for (const [name, at, extra] of [['PLAINTEXT', address, []], ['SASL_SSL', tlsAddress, secure]] as const) {
+    const p = kcat([...produce, '-b', at, ...extra, '-t', `bench-tls-${name.toLowerCase()}`], inputFile);
+    if (p.status !== 0) throw new Error(`kcat -P over ${name} failed`);
+    rates[`produce ${name}`] = records / p.seconds;
+    const c = kcat(['-C', '-b', at, ...extra, '-t', `bench-tls-${name.toLowerCase()}`, '-o', 'beginning', '-e', '-q', '-f', '%o\n', '-X', 'fetch.message.max.bytes=4194304']);
+    const consumed = c.stdout.split('\n').filter((l) => l !== '').length;
+    rates[`consume ${name}`] = consumed / c.seconds;
+  }
+  for (const op of ['produce', 'consume']) {
+    const plain = rates[`${op} PLAINTEXT`];
+    const tls = rates[`${op} SASL_SSL`];
+    line(`${op}, kcat over PLAINTEXT (${fmt(records)} records)`, `${fmt(plain)} records/s`);
+    line(`${op}, kcat over SASL_SSL SCRAM-SHA-256`, `${fmt(tls)} records/s (${Math.round((1 - tls / plain) * 100)}% below PLAINTEXT)`);
+  }
 }
 
 async function waitForPort(port: number): Promise<void> {
@@ -175,7 +210,8 @@ async function main(): Promise<void> {
     url = pg.socketUrl ?? pg.url;
   }
   const port = await freePort();
-  const broker = startBroker(url, port);
+  const tls = want('tls') ? { port: await freePort(), certs: makeCertificates() } : null;
+  const broker = startBroker(url, port, tls);
   const address = `127.0.0.1:${port}`;
   try {
     await waitForPort(port);
@@ -285,11 +321,14 @@ async function main(): Promise<void> {
       await benchSql({ url, port, recordSize: RECORD_SIZE, singleRecords: Math.floor(RECORDS / 10), batchRecords: Math.floor(RECORDS / 3), latencySeconds: LATENCY_SECONDS, line });
     }
 
+    if (tls) tlsPart(work, address, `127.0.0.1:${tls.port}`, tls.certs);
+
     line('broker peak memory (VmHWM)', `${peakMemoryMiB(broker.pid!).toFixed(0)} MiB`);
   } finally {
     broker.kill('SIGTERM');
     await new Promise((r) => broker.once('exit', r));
     if (embedded) await embedded.stop();
+    tls?.certs.remove();
     rmSync(work, { recursive: true, force: true });
   }
 }

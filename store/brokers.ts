@@ -11,6 +11,8 @@ export interface BrokerRegistration {
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /** Advertised endpoints by listener name (empty in rows of brokers from before listeners). */
+  readonly listeners: readonly { readonly name: string; readonly host: string; readonly port: number }[];
   /** Random per process (a UUID): heartbeats and deregistration touch only the row this process wrote. */
   readonly instanceId: string;
   /** The registering process: host name and pid (null when unknown), to recognise a crashed predecessor. */
@@ -46,6 +48,7 @@ interface BrokerRow {
   host: string;
   port: number;
   rack: string | null;
+  listeners: { name: string; host: string; port: number }[] | null;
   instance_id: string;
   process_host: string | null;
   process_pid: number | null;
@@ -60,6 +63,7 @@ function fromRow(r: BrokerRow): RegisteredBroker {
     host: r.host,
     port: r.port,
     rack: r.rack,
+    listeners: r.listeners ?? [],
     instanceId: r.instance_id,
     processHost: r.process_host,
     processPid: r.process_pid,
@@ -77,10 +81,10 @@ function fromRow(r: BrokerRow): RegisteredBroker {
 export async function registerBroker(sql: Sql, b: BrokerRegistration, staleMs: number, takeOver: string | null = null): Promise<void> {
   const holder = await sql.begin(async (tx) => {
     const won = await tx`
-      insert into kafka.brokers as k (node_id, host, port, rack, instance_id, process_host, process_pid, started_at, heartbeat_at)
-      values (${b.nodeId}, ${b.host}, ${b.port}, ${b.rack}, ${b.instanceId}, ${b.processHost ?? null}, ${b.processPid ?? null}, now(), now())
+      insert into kafka.brokers as k (node_id, host, port, rack, listeners, instance_id, process_host, process_pid, started_at, heartbeat_at)
+      values (${b.nodeId}, ${b.host}, ${b.port}, ${b.rack}, ${tx.json(b.listeners as never)}, ${b.instanceId}, ${b.processHost ?? null}, ${b.processPid ?? null}, now(), now())
       on conflict (node_id) do update
-        set host = excluded.host, port = excluded.port, rack = excluded.rack, instance_id = excluded.instance_id,
+        set host = excluded.host, port = excluded.port, rack = excluded.rack, listeners = excluded.listeners, instance_id = excluded.instance_id,
             process_host = excluded.process_host, process_pid = excluded.process_pid,
             started_at = case when k.instance_id = excluded.instance_id then k.started_at else now() end,
             heartbeat_at = now()
@@ -92,7 +96,7 @@ export async function registerBroker(sql: Sql, b: BrokerRegistration, staleMs: n
       return null;
     }
     const [row] = await tx<BrokerRow[]>`
-      select node_id, host, port, rack, instance_id::text, process_host, process_pid, started_at, heartbeat_at,
+      select node_id, host, port, rack, listeners, instance_id::text, process_host, process_pid, started_at, heartbeat_at,
              extract(epoch from now() - heartbeat_at) * 1000 as age_ms
       from kafka.brokers where node_id = ${b.nodeId}`;
     return fromRow(row);
@@ -122,7 +126,7 @@ export async function deregisterBroker(sql: Sql, nodeId: number, instanceId: str
 /** The brokers whose last heartbeat is at most `staleMs` old, by node id. */
 export async function liveBrokers(sql: Sql, staleMs: number): Promise<RegisteredBroker[]> {
   const rows = await sql<BrokerRow[]>`
-    select node_id, host, port, rack, instance_id::text, process_host, process_pid, started_at, heartbeat_at,
+    select node_id, host, port, rack, listeners, instance_id::text, process_host, process_pid, started_at, heartbeat_at,
            extract(epoch from now() - heartbeat_at) * 1000 as age_ms
     from kafka.brokers
     where heartbeat_at >= now() - ${staleMs} * interval '1 millisecond'

@@ -14,6 +14,7 @@ import { brokerConfigsMigration } from './migrations-broker-configs.ts';
 import { consumerOffsetsMigration } from './migrations-consumer-offsets.ts';
 import { clientQuotasMigration } from './migrations-client-quotas.ts';
 import { sqlApiMigration } from './sql-api/migration.ts';
+import { securityMigration } from './migrations-security.ts';
 
 export interface Migration {
   version: number;
@@ -108,6 +109,7 @@ export const migrations: readonly Migration[] = [
   brokerProcessMigration,
   consumerOffsetsMigration,
   clientQuotasMigration,
+  securityMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */

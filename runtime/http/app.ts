@@ -2,6 +2,7 @@
 // runtime or the broker's internals: the broker hands it an OpsTarget, and runtime/http/serve.ts serves it.
 
 import { Hono } from 'hono';
+import { basicAuth } from 'hono/basic-auth';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics.ts';
 
 export interface OpsTarget {
@@ -11,6 +12,11 @@ export interface OpsTarget {
   ping(): Promise<void>;
   /** Every metric in Prometheus text format 0.0.4 (some read from PostgreSQL at scrape time). */
   metrics(): string | Promise<string>;
+  /**
+   * With SASL listeners: checks HTTP basic auth credentials against the SASL users (as PLAIN does). Every path but
+   * /health/* then needs them (401, `WWW-Authenticate: Basic`, a JSON reason). Unset: no authentication.
+   */
+  authenticate?: (user: string, password: string) => Promise<boolean>;
 }
 
 export interface OpsAppOptions {
@@ -21,10 +27,20 @@ export interface OpsAppOptions {
 /**
  * GET /health/live: 200 while the process runs. GET /health/ready: 200 when the broker serves and PostgreSQL
  * answers within the timeout, else 503 with `{ status, reason }`. GET /metrics: Prometheus text format 0.0.4.
+ * With target.authenticate, everything but /health/* requires HTTP basic auth.
  */
 export function createOpsApp(target: OpsTarget, options: OpsAppOptions = {}): Hono {
   const timeoutMs = options.readyTimeoutMs ?? 1000;
   const app = new Hono();
+  const authenticate = target.authenticate;
+  if (authenticate) {
+    const check = basicAuth({
+      realm: 'pg-kafka',
+      verifyUser: (user, password) => authenticate(user, password),
+      invalidUserMessage: { status: 'unauthorized', reason: 'valid SASL user credentials (HTTP basic auth) are required' },
+    });
+    app.use('*', (c, next) => (c.req.path.startsWith('/health/') ? next() : check(c, next)));
+  }
   app.get('/health/live', (c) => c.json({ status: 'live' }));
   app.get('/health/ready', async (c) => {
     const state = target.state();

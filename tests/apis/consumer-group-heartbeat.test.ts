@@ -6,6 +6,7 @@
 // timeouts; restart survival; the group-id namespace shared with classic groups (JoinGroup, OffsetCommit,
 // OffsetFetch, ListGroups, DescribeGroups, DeleteGroups); NOT_COORDINATOR from a broker without the group's slot.
 
+import { handlerContext } from '../helpers/context.ts';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as consumerGroupHeartbeat from '../../apis/consumer-group-heartbeat.ts';
@@ -385,7 +386,7 @@ test('ConsumerGroupHeartbeat: OffsetDelete and offset expiry spare the topics a 
   const del = await client.request<offsetDeleteApi.OffsetDeleteResponse>(offsetDeleteApi, 0, { groupId, topics: [{ name: 'cg-retain', partitions: [{ partitionIndex: 0 }] }] });
   assert.deepEqual([del.errorCode, del.topics?.[0]?.partitions?.[0]?.errorCode], [0, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC]);
 
-  const ctx: RequestContext = { broker: tb.broker, apiKey: 0, apiVersion: 0, correlationId: 0, clientId: null, connectionId: 0, remoteAddress: '', queued: () => {}, signal: new AbortController().signal };
+  const ctx: RequestContext = handlerContext(tb.broker);
   const coordinator = groupCoordinator(ctx);
   const later = Date.now() + (tb.config.offsetsRetentionMinutes + 60) * 60_000;
   // Offsets age from their commit; those of subscribed topics stay while the group has members.

@@ -4,6 +4,7 @@
 // clients auto-creating one topic at once; kafkajs's admin view agreeing with the store; several brokers on one
 // database listing each other (and dropping one that stopped), each leading the partitions it answers for.
 
+import { handlerContext } from '../helpers/context.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kafka, logLevel } from 'kafkajs';
@@ -230,7 +231,7 @@ test('Metadata: a topic created by someone else between our read and our create 
     },
   });
   const broker = new Proxy(tb.broker, { get: (target, prop) => (prop === 'store' ? store : Reflect.get(target, prop, target)) });
-  const ctx = { broker, apiKey: 3, apiVersion: 12, correlationId: 1, clientId: 't', connectionId: 0, remoteAddress: 'test', queued: () => {}, signal: new AbortController().signal };
+  const ctx = handlerContext(broker, { apiKey: 3, apiVersion: 12, correlationId: 1, clientId: 't', remoteAddress: 'test' });
   const res = await metadata.handle({ topics: named('beaten'), allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, ctx);
   assert.equal(firstLookup, false);
   assert.equal(res.topics?.[0].errorCode, 0);
@@ -348,7 +349,7 @@ describe('several brokers on one database', () => {
     const config = loadConfig([], {}, { nodeId: 99, host: '127.0.0.1', port: 9999, databaseUrl: tb.databaseUrl });
     const unstarted = await Broker.create({ config, store: tb.store, log: createLogger('silent') });
     try {
-      const ctx = { broker: unstarted, apiKey: 3, apiVersion: 12, correlationId: 1, clientId: 't', connectionId: 0, remoteAddress: 'test', queued: () => {}, signal: new AbortController().signal };
+      const ctx = handlerContext(unstarted, { apiKey: 3, apiVersion: 12, correlationId: 1, clientId: 't', remoteAddress: 'test' });
       const res = await metadata.handle({ topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, ctx);
       assert.deepEqual(res.brokers, [{ nodeId: 99, host: '127.0.0.1', port: 9999, rack: null }]);
       assert.equal(res.controllerId, 99);

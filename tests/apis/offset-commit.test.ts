@@ -4,6 +4,7 @@
 // ILLEGAL_GENERATION (v8) for a generation given to a group that does not exist; offsets and group state survive
 // a broker restart; offsets.retention.minutes for empty groups and simple consumers.
 
+import { handlerContext } from '../helpers/context.ts';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as offsetCommit from '../../apis/offset-commit.ts';
@@ -168,7 +169,7 @@ test('OffsetCommit: a generation for a group that does not exist', async () => {
 });
 
 function fakeContext(t: TestBroker): RequestContext {
-  return { broker: t.broker, apiKey: 0, apiVersion: 0, correlationId: 0, clientId: null, connectionId: 0, remoteAddress: '', queued: () => {}, signal: new AbortController().signal };
+  return handlerContext(t.broker);
 }
 
 test('OffsetCommit: offsets.retention.minutes expires an empty group\'s offsets, then the group', async () => {

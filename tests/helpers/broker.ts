@@ -38,9 +38,10 @@ export interface TestBrokerOptions {
 export async function startTestBroker(overrides: ConfigInput = {}, options: TestBrokerOptions = {}): Promise<TestBroker> {
   const db = options.databaseUrl ? null : await createTestDatabase();
   const databaseUrl = options.databaseUrl ?? (db as { url: string }).url;
+  // With listeners, host and port are not used (both given is a configuration error).
+  const address = overrides.listeners === undefined ? { host: '127.0.0.1', port: 0 } : {};
   const config = loadConfig([], {}, {
-    host: '127.0.0.1',
-    port: 0,
+    ...address,
     databaseUrl,
     groupInitialRebalanceDelayMs: 0,
     logLevel: (process.env.PGKAFKA_TEST_LOG_LEVEL as LogLevel | undefined) ?? 'warn',

@@ -47,6 +47,11 @@ export class RawClient {
     return new RawClient(socket);
   }
 
+  /** A client on an already connected socket (a TLS one, say). */
+  static wrap(socket: Socket): RawClient {
+    return new RawClient(socket);
+  }
+
   get isClosed(): boolean {
     return this.#closed;
   }

@@ -16,7 +16,7 @@ import { liveBrokers } from '../../store/brokers.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { startTestBroker } from '../helpers/broker.ts';
 
-const info = (nodeId: number): BrokerInfo => ({ nodeId, host: `host-${nodeId}`, port: 9000 + nodeId, rack: null });
+const info = (nodeId: number): BrokerInfo => ({ nodeId, host: `host-${nodeId}`, port: 9000 + nodeId, rack: null, endpoints: [] });
 const ids = (r: BrokerRegistry) => r.brokers().map((b) => b.nodeId);
 
 function registry(store: Store, nodeId: number, options: Partial<BrokerRegistryOptions> = {}, lines: string[] = []): BrokerRegistry {

@@ -20,7 +20,7 @@ const LONG = 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function reg(nodeId: number, port: number, rack: string | null = null): BrokerRegistration {
-  return { nodeId, host: `broker-${nodeId}`, port, rack, instanceId: randomUUID() };
+  return { nodeId, host: `broker-${nodeId}`, port, rack, listeners: [], instanceId: randomUUID() };
 }
 
 const endpoints = (rows: { nodeId: number; host: string; port: number; rack: string | null }[]) => rows.map((r) => [r.nodeId, r.host, r.port, r.rack]);
