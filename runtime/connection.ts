@@ -21,7 +21,7 @@ import {
   writeResponseHeader,
 } from '../codec/headers.ts';
 import { isFlexible } from '../codec/api-codec.ts';
-import { noResponse, type BrokerServices, type RequestContext, type Service } from './context.ts';
+import { ANONYMOUS, noResponse, type BrokerServices, type RequestContext, type Service } from './context.ts';
 import { RateLimitedWarn } from './log.ts';
 import type { ApiModule } from './registry.ts';
 import type { RequestSeries } from './metrics.ts';
@@ -73,6 +73,12 @@ export class Connection {
   readonly #broker: BrokerServices;
   readonly #shared: ConnectionsShared;
   readonly #remote: string;
+  /** The client's IP address (IPv4-mapped IPv6 addresses as plain IPv4, as Java shows them). */
+  readonly clientHost: string;
+  readonly listenerName = 'PLAINTEXT';
+  #principal = ANONYMOUS;
+  /** Set once authentication succeeded (or principalFor was asked): principalFor is not asked again. */
+  #principalSet = false;
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #slots: Slot[] = [];
@@ -96,6 +102,7 @@ export class Connection {
     // Every parked request listens on the signal; up to MAX_IN_FLIGHT of them is no leak, so no warning about it.
     setMaxListeners(MAX_IN_FLIGHT + 1, this.#abort.signal);
     this.#remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.clientHost = (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
@@ -109,6 +116,17 @@ export class Connection {
       broker.metrics.connectionClosed(this.#closeReason ?? 'client');
     });
     socket.on('drain', () => this.#maybeResume());
+  }
+
+  /** The connection's principal (`User:ANONYMOUS` until authentication sets another). */
+  get principal(): string {
+    return this.#principal;
+  }
+
+  /** Sets the principal the connection authenticated as (the SASL layer calls it); requests after it use it. */
+  setPrincipal(principal: string): void {
+    this.#principal = principal;
+    this.#principalSet = true;
   }
 
   get inFlight(): number {
@@ -233,8 +251,15 @@ export class Connection {
       this.destroy(err instanceof DecodeError ? 'malformed request' : 'request decode failed', { ...ids, err: (err as Error).message });
       return;
     }
+    if (!this.#principalSet) {
+      this.#principalSet = true;
+      const p = this.#broker.principalFor?.({ clientHost: this.clientHost, clientId, listenerName: this.listenerName });
+      if (p) this.#principal = p;
+    }
     let queued = (): void => {};
     const released = mod.pipelined ? new Promise<void>((resolve) => (queued = resolve)) : null;
+    const authorizer = this.#broker.authorizer;
+    const session = { principal: this.#principal, clientHost: this.clientHost };
     const ctx: RequestContext = {
       queued,
       broker: this.#broker,
@@ -244,6 +269,11 @@ export class Connection {
       clientId,
       connectionId: this.id,
       remoteAddress: this.#remote,
+      principal: this.#principal,
+      clientHost: this.clientHost,
+      listenerName: this.listenerName,
+      authorize: (op, type, name) => authorizer.authorize(session, op, type, name),
+      authorizedOperations: (type, name, supported) => authorizer.authorizedOperations(session, type, name, supported),
       signal: this.#abort.signal,
     };
     const stats = this.#broker.metrics.request(apiKey, supported ? apiVersion : -1, schema.name);

@@ -20,7 +20,7 @@ import { purgeExpiredOffsets } from '../../runtime/groups/offsets.ts';
 import { ErrorCode } from '../../codec/errors.ts';
 import type { Topic } from '../../store/types.ts';
 import { assertCodecRoundTrip } from '../helpers/conformance.ts';
-import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
+import { startTestBroker, testContext, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { sleep, until } from '../helpers/eventually.ts';
 import { commit, describe as describeClassic, fetchCommitted, joinRequest, soloMember } from '../helpers/groups.ts';
@@ -385,7 +385,7 @@ test('ConsumerGroupHeartbeat: OffsetDelete and offset expiry spare the topics a 
   const del = await client.request<offsetDeleteApi.OffsetDeleteResponse>(offsetDeleteApi, 0, { groupId, topics: [{ name: 'cg-retain', partitions: [{ partitionIndex: 0 }] }] });
   assert.deepEqual([del.errorCode, del.topics?.[0]?.partitions?.[0]?.errorCode], [0, ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC]);
 
-  const ctx: RequestContext = { broker: tb.broker, apiKey: 0, apiVersion: 0, correlationId: 0, clientId: null, connectionId: 0, remoteAddress: '', queued: () => {}, signal: new AbortController().signal };
+  const ctx: RequestContext = testContext(tb.broker);
   const coordinator = groupCoordinator(ctx);
   const later = Date.now() + (tb.config.offsetsRetentionMinutes + 60) * 60_000;
   // Offsets age from their commit; those of subscribed topics stay while the group has members.

@@ -10,7 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import * as metadata from '../../apis/metadata.ts';
 import { ErrorCode } from '../../codec/errors.ts';
 import { assertCodecRoundTrip } from '../helpers/conformance.ts';
-import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
+import { startTestBroker, testContext, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { until } from '../helpers/eventually.ts';
 
@@ -229,7 +229,7 @@ test('Metadata: a topic created by someone else between our read and our create 
     },
   });
   const broker = new Proxy(tb.broker, { get: (target, prop) => (prop === 'store' ? store : Reflect.get(target, prop, target)) });
-  const ctx = { broker, apiKey: 3, apiVersion: 12, correlationId: 1, clientId: 't', connectionId: 0, remoteAddress: 'test', queued: () => {}, signal: new AbortController().signal };
+  const ctx = testContext(broker, { apiKey: 3, apiVersion: 12, correlationId: 1, clientId: 't' });
   const res = await metadata.handle({ topics: named('beaten'), allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, ctx);
   assert.equal(firstLookup, false);
   assert.equal(res.topics?.[0].errorCode, 0);
@@ -347,7 +347,7 @@ describe('several brokers on one database', () => {
     const config = loadConfig([], {}, { nodeId: 99, host: '127.0.0.1', port: 9999, databaseUrl: tb.databaseUrl });
     const unstarted = await Broker.create({ config, store: tb.store, log: createLogger('silent') });
     try {
-      const ctx = { broker: unstarted, apiKey: 3, apiVersion: 12, correlationId: 1, clientId: 't', connectionId: 0, remoteAddress: 'test', queued: () => {}, signal: new AbortController().signal };
+      const ctx = testContext(unstarted, { apiKey: 3, apiVersion: 12, correlationId: 1, clientId: 't' });
       const res = await metadata.handle({ topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, ctx);
       assert.deepEqual(res.brokers, [{ nodeId: 99, host: '127.0.0.1', port: 9999, rack: null }]);
       assert.equal(res.controllerId, 99);

@@ -11,7 +11,7 @@ import * as offsetFetch from '../../apis/offset-fetch.ts';
 import * as leaveGroup from '../../apis/leave-group.ts';
 import { ErrorCode } from '../../codec/errors.ts';
 import { assertCodecRoundTrip } from '../helpers/conformance.ts';
-import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
+import { startTestBroker, testContext, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { commit, describe, fetchCommitted, heartbeat, join, racingTopicDelete, soloMember, subscription, sync } from '../helpers/groups.ts';
 import { groupCoordinator } from '../../runtime/groups/coordinator.ts';
@@ -168,7 +168,7 @@ test('OffsetCommit: a generation for a group that does not exist', async () => {
 });
 
 function fakeContext(t: TestBroker): RequestContext {
-  return { broker: t.broker, apiKey: 0, apiVersion: 0, correlationId: 0, clientId: null, connectionId: 0, remoteAddress: '', queued: () => {}, signal: new AbortController().signal };
+  return testContext(t.broker);
 }
 
 test('OffsetCommit: offsets.retention.minutes expires an empty group\'s offsets, then the group', async () => {
