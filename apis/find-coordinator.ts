@@ -10,6 +10,7 @@ import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode, errorName } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's FindCoordinatorRequest.json and FindCoordinatorResponse.json, versions 0-6.
 export const schema = {
@@ -85,10 +86,12 @@ function failure(errorCode: number): Answer {
 
 async function find(key: string, keyType: number, ctx: RequestContext): Promise<Answer> {
   if (keyType === KeyType.TRANSACTION) {
+    if (!ctx.authorize(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return failure(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     const { nodeId, host, port } = ctx.broker.info;
     return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId, host, port };
   }
   if (keyType !== KeyType.GROUP) return failure(ErrorCode.INVALID_REQUEST);
+  if (!ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, key)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   const owner = await groupCoordinator(ctx).coordinatorFor(key);
   // Clients look the coordinator up in Metadata's broker list: name it only as the registry lists it.
   const broker = owner && (await ctx.broker.cluster.lookup(owner.nodeId));

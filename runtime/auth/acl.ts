@@ -7,6 +7,7 @@ import { AclOperation } from '../authorized-operations.ts';
 import type { AclBinding } from '../../store/acls.ts';
 
 export type { AclBinding } from '../../store/acls.ts';
+export { AclOperation } from '../authorized-operations.ts';
 
 export const ResourceType = {
   UNKNOWN: 0,

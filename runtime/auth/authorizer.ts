@@ -23,6 +23,9 @@ export interface Authorizer {
   close(): Promise<void>;
 }
 
+/** Kafka's message when the ACL APIs are called without an authorizer. */
+export const SECURITY_DISABLED_MESSAGE = 'No Authorizer is configured on the broker';
+
 /** --authorizer=none. */
 export const noAuthorizer: Authorizer = {
   enabled: false,
