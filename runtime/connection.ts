@@ -273,6 +273,7 @@ export class Connection {
       clientHost: this.clientHost,
       listenerName: this.listenerName,
       authorize: (op, type, name) => authorizer.authorize(session, op, type, name),
+      authorizeAny: (op, type) => authorizer.authorizeAny(session, op, type),
       authorizedOperations: (type, name, supported) => authorizer.authorizedOperations(session, type, name, supported),
       signal: this.#abort.signal,
     };

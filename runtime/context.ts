@@ -87,6 +87,8 @@ export interface RequestContext {
   readonly listenerName: string;
   /** Whether the principal may perform the operation (AclOperation) on the resource (ResourceType, name). */
   readonly authorize: (operation: number, resourceType: number, name: string) => boolean;
+  /** Whether the principal may perform the operation on some resource of the type (Kafka's authorizeByResourceType). */
+  readonly authorizeAny: (operation: number, resourceType: number) => boolean;
   /** The operations of `supported` (KIP-430 bit field) the principal may perform on the resource. */
   readonly authorizedOperations: (resourceType: number, name: string, supported: number) => number;
   /**

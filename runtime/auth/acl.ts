@@ -72,6 +72,21 @@ export function decide(bindings: readonly AclBinding[], session: Session, op: nu
   return any ? allowed : allowIfNone;
 }
 
+/**
+ * Kafka's authorizeByResourceType, simplified: allowed when some ALLOW binding of the type grants `op` (or ALL)
+ * to the session and no DENY on the type's LITERAL `*` takes it back; with no bindings of the type at all,
+ * `allowIfNone`. (Kafka also weighs DENY prefixes against ALLOW prefixes; pg-kafka does not.)
+ */
+export function decideAny(bindings: readonly AclBinding[], session: Session, op: number, allowIfNone: boolean): boolean {
+  if (bindings.length === 0) return allowIfNone;
+  const applies = (b: AclBinding) =>
+    (b.principal === session.principal || b.principal === WILDCARD_PRINCIPAL) &&
+    (b.host === session.clientHost || b.host === WILDCARD) &&
+    (b.operation === op || b.operation === AclOperation.ALL);
+  const deniedAll = bindings.some((b) => applies(b) && b.permission === AclPermission.DENY && b.patternType === PatternType.LITERAL && b.resourceName === WILDCARD);
+  return !deniedAll && bindings.some((b) => applies(b) && b.permission === AclPermission.ALLOW);
+}
+
 /** A DescribeAcls/DeleteAcls filter; null strings and ANY codes match everything. */
 export interface AclFilter {
   readonly resourceType: number;

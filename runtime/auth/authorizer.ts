@@ -6,13 +6,15 @@ import type { Sql } from 'postgres';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { createAcls, deleteAcls, listAcls, listenAclChanges, type AclBinding } from '../../store/acls.ts';
-import { decide, filterMatches, parseSuperUsers, type AclFilter, type Session } from './acl.ts';
+import { decide, decideAny, filterMatches, parseSuperUsers, type AclFilter, type Session } from './acl.ts';
 import { AclOperation } from '../authorized-operations.ts';
 
 export interface Authorizer {
   /** False without an authorizer: everything is allowed and the ACL APIs answer SECURITY_DISABLED. */
   readonly enabled: boolean;
   authorize(session: Session, op: number, resourceType: number, name: string): boolean;
+  /** Whether some resource of the type allows `op` (Kafka's authorizeByResourceType). */
+  authorizeAny(session: Session, op: number, resourceType: number): boolean;
   /** The operations of `supported` (a KIP-430 bit field) that the session may perform on the resource. */
   authorizedOperations(session: Session, resourceType: number, name: string, supported: number): number;
   /** The stored bindings each filter matches (read from PostgreSQL, so changes by other brokers are seen). */
@@ -30,6 +32,7 @@ export const SECURITY_DISABLED_MESSAGE = 'No Authorizer is configured on the bro
 export const noAuthorizer: Authorizer = {
   enabled: false,
   authorize: () => true,
+  authorizeAny: () => true,
   authorizedOperations: (_session, _type, _name, supported) => supported,
   describe: () => Promise.resolve([]),
   create: () => Promise.resolve(),
@@ -98,6 +101,11 @@ export class AclAuthorizer implements Authorizer {
   authorize(session: Session, op: number, resourceType: number, name: string): boolean {
     if (this.#superUsers.has(session.principal)) return true;
     return decide(this.#byType.get(resourceType) ?? [], session, op, name, this.#allowIfNone);
+  }
+
+  authorizeAny(session: Session, op: number, resourceType: number): boolean {
+    if (this.#superUsers.has(session.principal)) return true;
+    return decideAny(this.#byType.get(resourceType) ?? [], session, op, this.#allowIfNone);
   }
 
   authorizedOperations(session: Session, resourceType: number, name: string, supported: number): number {

@@ -102,6 +102,7 @@ export function testContext(broker: BrokerServices, fields: Partial<RequestConte
     clientHost: '127.0.0.1',
     listenerName: 'PLAINTEXT',
     authorize: () => true,
+    authorizeAny: () => true,
     authorizedOperations: (_type, _name, supported) => supported,
     queued: () => {},
     signal: new AbortController().signal,
