@@ -7,7 +7,7 @@ import { apiCodec } from '../codec/api-codec.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import { AclOperation } from '../runtime/authorized-operations.ts';
-import { CLUSTER_NAME, invalidFilter, ResourceType, type AclFilter } from '../runtime/auth/acl.ts';
+import { CLUSTER_NAME, fromWireFilter, invalidFilter, ResourceType } from '../runtime/auth/acl.ts';
 import { SECURITY_DISABLED_MESSAGE } from '../runtime/auth/authorizer.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's DeleteAclsRequest.json and DeleteAclsResponse.json, versions 0-3.
@@ -90,15 +90,7 @@ export async function handle(request: DeleteAclsRequest, ctx: RequestContext): P
   });
   if (!authorizer.enabled) return fail(ErrorCode.SECURITY_DISABLED, SECURITY_DISABLED_MESSAGE);
   if (!ctx.authorize(AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_NAME)) return fail(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null);
-  const filters: AclFilter[] = request.filters.map((f) => ({
-    resourceType: f.resourceTypeFilter,
-    resourceName: f.resourceNameFilter,
-    patternType: f.patternTypeFilter,
-    principal: f.principalFilter,
-    host: f.hostFilter,
-    operation: f.operation,
-    permission: f.permissionType,
-  }));
+  const filters = request.filters.map(fromWireFilter);
   const problems = filters.map(invalidFilter);
   const valid = filters.filter((_, i) => problems[i] === null);
   const deleted = await authorizer.delete(valid);

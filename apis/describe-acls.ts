@@ -7,7 +7,7 @@ import { apiCodec } from '../codec/api-codec.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import { AclOperation } from '../runtime/authorized-operations.ts';
-import { CLUSTER_NAME, invalidFilter, ResourceType } from '../runtime/auth/acl.ts';
+import { CLUSTER_NAME, fromWireFilter, invalidFilter, ResourceType } from '../runtime/auth/acl.ts';
 import { SECURITY_DISABLED_MESSAGE } from '../runtime/auth/authorizer.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's DescribeAclsRequest.json and DescribeAclsResponse.json, versions 0-3.
@@ -79,15 +79,7 @@ export async function handle(request: DescribeAclsRequest, ctx: RequestContext):
   const fail = (errorCode: number, errorMessage: string | null) => ({ throttleTimeMs: 0, errorCode, errorMessage, resources: [] });
   if (!authorizer.enabled) return fail(ErrorCode.SECURITY_DISABLED, SECURITY_DISABLED_MESSAGE);
   if (!ctx.authorize(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME)) return fail(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, null);
-  const filter = {
-    resourceType: request.resourceTypeFilter,
-    resourceName: request.resourceNameFilter,
-    patternType: request.patternTypeFilter,
-    principal: request.principalFilter,
-    host: request.hostFilter,
-    operation: request.operation,
-    permission: request.permissionType,
-  };
+  const filter = fromWireFilter(request);
   const problem = invalidFilter(filter);
   if (problem) return fail(ErrorCode.INVALID_REQUEST, problem);
   const resources = new Map<string, NonNullable<DescribeAclsResponse['resources']>[number] & { acls: unknown[] }>();

@@ -98,6 +98,29 @@ export interface AclFilter {
   readonly permission: number;
 }
 
+/** A filter as DescribeAcls and DeleteAcls carry it on the wire. */
+export interface WireAclFilter {
+  readonly resourceTypeFilter: number;
+  readonly resourceNameFilter: string | null;
+  readonly patternTypeFilter: number;
+  readonly principalFilter: string | null;
+  readonly hostFilter: string | null;
+  readonly operation: number;
+  readonly permissionType: number;
+}
+
+export function fromWireFilter(f: WireAclFilter): AclFilter {
+  return {
+    resourceType: f.resourceTypeFilter,
+    resourceName: f.resourceNameFilter,
+    patternType: f.patternTypeFilter,
+    principal: f.principalFilter,
+    host: f.hostFilter,
+    operation: f.operation,
+    permission: f.permissionType,
+  };
+}
+
 /** Kafka's AclBindingFilter.matches, MATCH included (literal equal, literal `*`, or a prefix of the filter's name). */
 export function filterMatches(f: AclFilter, b: AclBinding): boolean {
   if (f.resourceType !== ResourceType.ANY && f.resourceType !== b.resourceType) return false;
