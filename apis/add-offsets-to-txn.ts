@@ -6,9 +6,11 @@
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { transactionCoordinator } from '../runtime/transactions/coordinator.ts';
 import { fencedForVersion } from '../runtime/transactions/state.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's AddOffsetsToTxnRequest.json and AddOffsetsToTxnResponse.json, versions 0-4.
 export const schema = {
@@ -48,6 +50,10 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 const FIRST_FENCED_VERSION = 2;
 
 export async function handle(request: AddOffsetsToTxnRequest, ctx: RequestContext): Promise<AddOffsetsToTxnResponse> {
+  if (!ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+  }
+  if (!ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
   const error = await transactionCoordinator(ctx.broker).addToTransaction(
     request.transactionalId, request.producerId, request.producerEpoch, [], [request.groupId]);
   return { throttleTimeMs: 0, errorCode: fencedForVersion(error, ctx.apiVersion, FIRST_FENCED_VERSION) };

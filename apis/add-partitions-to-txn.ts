@@ -14,6 +14,7 @@ import type { Int64 } from '../codec/int64.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { transactionCoordinator } from '../runtime/transactions/coordinator.ts';
 import { fencedForVersion } from '../runtime/transactions/state.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's AddPartitionsToTxnRequest.json and AddPartitionsToTxnResponse.json, versions 0-5.
 export const schema = {
@@ -171,6 +172,14 @@ async function addPartitions(t: TxnRequest, ctx: RequestContext): Promise<TopicR
       name,
       resultsByPartition: [...partitions].map((partitionIndex) => ({ partitionIndex, partitionErrorCode: error(name, partitionIndex) })),
     }));
+  if (!ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, t.transactionalId)) {
+    return answer(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  }
+  const denied = new Set([...wanted.keys()].filter((name) => !ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, name)));
+  if (denied.size > 0) {
+    // Topics the principal may not WRITE fail the request; the others were not attempted.
+    return answer((name) => (denied.has(name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
+  }
   const list = [...wanted].flatMap(([name, ps]) => [...ps].map((partition) => ({ name, partition })));
   const coordinator = transactionCoordinator(ctx.broker);
 

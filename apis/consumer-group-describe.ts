@@ -7,7 +7,9 @@ import { apiCodec } from '../codec/api-codec.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
 import { describeConsumerGroups } from '../runtime/groups/consumer-admin.ts';
-import { AclOperation, OPERATIONS_NOT_REQUESTED } from '../runtime/authorized-operations.ts';
+import { GROUP_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../runtime/authorized-operations.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
+import { ErrorCode } from '../codec/errors.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's ConsumerGroupDescribeRequest.json and ConsumerGroupDescribeResponse.json, versions 0-0.
 export const schema = {
@@ -108,13 +110,17 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 export const concurrent = true;
 
 /** AclEntry.supportedOperations(GROUP): READ, DELETE and DESCRIBE. */
-const GROUP_OPERATIONS = (1 << AclOperation.READ) | (1 << AclOperation.DELETE) | (1 << AclOperation.DESCRIBE);
 
 export async function handle(request: ConsumerGroupDescribeRequest, ctx: RequestContext): Promise<ConsumerGroupDescribeResponse> {
-  const operations = request.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED;
-  const groups = await describeConsumerGroups(groupCoordinator(ctx), request.groupIds);
+  const allowed = request.groupIds.filter((id) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, id));
+  const described = new Map((await describeConsumerGroups(groupCoordinator(ctx), allowed)).map((g) => [g.groupId, g]));
   return {
     throttleTimeMs: 0,
-    groups: groups.map((g) => ({ ...g, authorizedOperations: g.errorCode === 0 ? operations : OPERATIONS_NOT_REQUESTED })),
+    groups: request.groupIds.map((id) => {
+      const g = described.get(id);
+      if (!g) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null, groupId: id, authorizedOperations: OPERATIONS_NOT_REQUESTED };
+      const operations = request.includeAuthorizedOperations ? ctx.authorizedOperations(ResourceType.GROUP, id, GROUP_OPERATIONS) : OPERATIONS_NOT_REQUESTED;
+      return { ...g, authorizedOperations: g.errorCode === 0 ? operations : OPERATIONS_NOT_REQUESTED };
+    }),
   };
 }

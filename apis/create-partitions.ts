@@ -15,6 +15,7 @@ import { MAX_PARTITIONS_PER_TOPIC } from '../runtime/topic-names.ts';
 import { InvalidPartitionsError, UnknownTopicError } from '../store/errors.ts';
 import { assignmentProblem } from '../runtime/replica-assignment.ts';
 import type { Topic } from '../store/types.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's CreatePartitionsRequest.json and CreatePartitionsResponse.json, versions 0-3.
 export const schema = {
@@ -88,6 +89,7 @@ export async function handle(request: CreatePartitionsRequest, ctx: RequestConte
 
   const results = await Promise.all(unique.map(async (t): Promise<Result> => {
     try {
+      if (!ctx.authorize(AclOperation.ALTER, ResourceType.TOPIC, t.name)) throw new Refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
       const topic = check(t, existing.get(t.name), ctx);
       if (!request.validateOnly) {
         try {

@@ -20,6 +20,7 @@ import { ZERO_UUID } from '../codec/compile.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { Refused } from '../runtime/refused.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../runtime/auth/acl.ts';
 import { MAX_PARTITIONS_PER_TOPIC, topicNameProblem } from '../runtime/topic-names.ts';
 import { topicConfigDefs, validateTopicConfigs } from '../runtime/topic-configs.ts';
 import { topicConfigEntries } from '../runtime/config-entries.ts';
@@ -141,8 +142,12 @@ export async function handle(request: CreateTopicsRequest, ctx: RequestContext):
     ? await Promise.all([store.getTopics(validNames), store.topicCollisions(validNames)])
     : [new Map<string, Topic>(), new Map<string, string>()];
 
+  const mayCreateAll = ctx.authorize(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME);
   const results = await Promise.all(unique.map(async (t): Promise<TopicResult> => {
     try {
+      if (!mayCreateAll && !ctx.authorize(AclOperation.CREATE, ResourceType.TOPIC, t.name)) {
+        throw new Refused(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
+      }
       const plan = check(t, existing, collisions, ctx);
       if (request.validateOnly) return created(plan, ZERO_UUID, ctx);
       let topic: Topic;

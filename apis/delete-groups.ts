@@ -7,6 +7,7 @@ import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
 import { deleteGroupsById } from '../runtime/groups/admin.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's DeleteGroupsRequest.json and DeleteGroupsResponse.json, versions 0-2.
 export const schema = {
@@ -50,6 +51,8 @@ export function errorResponse(request: DeleteGroupsRequest, errorCode: number): 
 export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
 
 export async function handle(request: DeleteGroupsRequest, ctx: RequestContext): Promise<DeleteGroupsResponse> {
-  const results = await deleteGroupsById(groupCoordinator(ctx), request.groupsNames);
-  return { throttleTimeMs: 0, results };
+  const allowed = (id: string) => ctx.authorize(AclOperation.DELETE, ResourceType.GROUP, id);
+  const deleted = await deleteGroupsById(groupCoordinator(ctx), request.groupsNames.filter(allowed));
+  const denied = request.groupsNames.filter((id) => !allowed(id)).map((groupId) => ({ groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }));
+  return { throttleTimeMs: 0, results: [...deleted, ...denied] };
 }

@@ -10,6 +10,7 @@ import { ZERO_UUID } from '../codec/compile.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import type { Topic } from '../store/types.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's DeleteTopicsRequest.json and DeleteTopicsResponse.json, versions 1-6.
 export const schema = {
@@ -108,14 +109,17 @@ export async function handle(request: DeleteTopicsRequest, ctx: RequestContext):
     wantedIds.length > 0 ? store.getTopicsByIds(wantedIds) : new Map<string, Topic>(),
   ]);
   const targets: { topic: Topic; byId: boolean }[] = [];
+  const mayDelete = (name: string) => ctx.authorize(AclOperation.DELETE, ResourceType.TOPIC, name);
   for (const name of wantedNames) {
     const topic = byName.get(name);
-    if (topic) targets.push({ topic, byId: false });
+    if (!mayDelete(name)) refuse(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
+    else if (topic) targets.push({ topic, byId: false });
     else refuse(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
   }
   for (const id of wantedIds) {
     const topic = byId.get(id);
-    if (topic) targets.push({ topic, byId: true });
+    if (topic && !mayDelete(topic.name)) refuse(null, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
+    else if (topic) targets.push({ topic, byId: true });
     else refuse(null, id, ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.');
   }
 

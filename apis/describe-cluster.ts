@@ -9,6 +9,7 @@ import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import { brokersFor } from '../runtime/listeners.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../runtime/auth/acl.ts';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../runtime/authorized-operations.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's DescribeClusterRequest.json and DescribeClusterResponse.json, versions 0-1.
@@ -70,6 +71,9 @@ const EndpointType = { UNKNOWN: 0, BROKER: 1, CONTROLLER: 2 } as const;
 
 export async function handle(request: DescribeClusterRequest, ctx: RequestContext): Promise<DescribeClusterResponse> {
   const { cluster, clusterId } = ctx.broker;
+  if (!ctx.authorize(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME)) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, clusterId, brokers: [] };
+  }
   const endpointType = ctx.apiVersion >= 1 ? request.endpointType : EndpointType.BROKER;
   if (endpointType === EndpointType.CONTROLLER) {
     return {
@@ -89,6 +93,8 @@ export async function handle(request: DescribeClusterRequest, ctx: RequestContex
     clusterId,
     controllerId: cluster.controllerId(),
     brokers: brokersFor(cluster.brokers(), ctx.listenerName).map((b) => ({ brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
-    clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+    clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
+      ? ctx.authorizedOperations(ResourceType.CLUSTER, CLUSTER_NAME, CLUSTER_OPERATIONS)
+      : OPERATIONS_NOT_REQUESTED,
   };
 }

@@ -8,7 +8,8 @@ import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
 import { describeGroups } from '../runtime/groups/admin.ts';
-import { AclOperation, OPERATIONS_NOT_REQUESTED } from '../runtime/authorized-operations.ts';
+import { GROUP_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../runtime/authorized-operations.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's DescribeGroupsRequest.json and DescribeGroupsResponse.json, versions 0-5.
 export const schema = {
@@ -73,7 +74,6 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 export const concurrent = true;
 
 /** AclEntry.supportedOperations(GROUP): READ, DELETE and DESCRIBE. */
-const GROUP_OPERATIONS = (1 << AclOperation.READ) | (1 << AclOperation.DELETE) | (1 << AclOperation.DESCRIBE);
 
 /** The whole request failed with `errorCode` (PostgreSQL unreachable): every group gets it. */
 export function errorResponse(request: DescribeGroupsRequest, errorCode: number): DescribeGroupsResponse {
@@ -83,7 +83,14 @@ export function errorResponse(request: DescribeGroupsRequest, errorCode: number)
 export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
 
 export async function handle(request: DescribeGroupsRequest, ctx: RequestContext): Promise<DescribeGroupsResponse> {
-  const operations = ctx.apiVersion >= 3 && request.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED;
-  const groups = await describeGroups(groupCoordinator(ctx), request.groups);
-  return { throttleTimeMs: 0, groups: groups.map((g) => ({ ...g, authorizedOperations: g.errorCode === 0 ? operations : OPERATIONS_NOT_REQUESTED })) };
+  const asked = ctx.apiVersion >= 3 && request.includeAuthorizedOperations;
+  const allowed = request.groups.filter((id) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, id));
+  const described = new Map((await describeGroups(groupCoordinator(ctx), allowed)).map((g) => [g.groupId, g]));
+  const groups = request.groups.map((id) => {
+    const g = described.get(id);
+    if (!g) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, groupId: id, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED };
+    const operations = asked ? ctx.authorizedOperations(ResourceType.GROUP, id, GROUP_OPERATIONS) : OPERATIONS_NOT_REQUESTED;
+    return { ...g, authorizedOperations: g.errorCode === 0 ? operations : OPERATIONS_NOT_REQUESTED };
+  });
+  return { throttleTimeMs: 0, groups };
 }

@@ -28,6 +28,7 @@ import { topicCompression } from '../runtime/topic-configs.ts';
 import { isDatabaseUnavailable, UnknownPartitionError } from '../store/errors.ts';
 import { databaseOutage } from '../runtime/unavailable.ts';
 import type { PartitionOffsets, StoredRecord, Topic } from '../store/types.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's FetchRequest.json and FetchResponse.json, versions 4-17.
 export const schema = {
@@ -286,6 +287,9 @@ async function fetchOnce(request: FetchRequest, ctx: RequestContext, deadline: n
       topic: t.topic,
       topicId: t.topicId,
       partitions: t.partitions.map((p) => {
+        if ((topic || !byId) && !ctx.authorize(AclOperation.READ, ResourceType.TOPIC, topic?.name ?? t.topic)) {
+          return partitionResponse(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        }
         if (!topic) return partitionResponse(p.partition, unknown);
         const out = partitionResponse(p.partition, ErrorCode.NONE);
         if (p.partition < 0 || p.partition >= topic.partitions) out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

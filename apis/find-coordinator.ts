@@ -11,6 +11,7 @@ import { ErrorCode, errorName } from '../codec/errors.ts';
 import { endpointFor } from '../runtime/listeners.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's FindCoordinatorRequest.json and FindCoordinatorResponse.json, versions 0-6.
 export const schema = {
@@ -86,11 +87,13 @@ function failure(errorCode: number): Answer {
 
 async function find(key: string, keyType: number, ctx: RequestContext): Promise<Answer> {
   if (keyType === KeyType.TRANSACTION) {
+    if (!ctx.authorize(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) return failure(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     const self = ctx.broker.info;
     const e = endpointFor(self, ctx.listenerName) ?? self;
     return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: self.nodeId, host: e.host, port: e.port };
   }
   if (keyType !== KeyType.GROUP) return failure(ErrorCode.INVALID_REQUEST);
+  if (!ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, key)) return failure(ErrorCode.GROUP_AUTHORIZATION_FAILED);
   const owner = await groupCoordinator(ctx).coordinatorFor(key);
   // Clients look the coordinator up in Metadata's broker list: name it only as the registry lists it.
   const broker = owner && (await ctx.broker.cluster.lookup(owner.nodeId));

@@ -4,8 +4,10 @@
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's HeartbeatRequest.json and HeartbeatResponse.json, versions 0-4.
 export const schema = {
@@ -44,6 +46,7 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 export const concurrent = true;
 
 export async function handle(request: HeartbeatRequest, ctx: RequestContext): Promise<HeartbeatResponse> {
+  if (!ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
   const groupInstanceId = ctx.apiVersion >= 3 ? request.groupInstanceId : null;
   const errorCode = await groupCoordinator(ctx).heartbeat(request.groupId, request.memberId, groupInstanceId, request.generationId);
   return { throttleTimeMs: 0, errorCode };

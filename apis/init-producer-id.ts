@@ -11,6 +11,7 @@ import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../runtime/auth/acl.ts';
 import { transactionCoordinator } from '../runtime/transactions/coordinator.ts';
 import { fencedForVersion } from '../runtime/transactions/state.ts';
 
@@ -64,6 +65,12 @@ export async function handle(request: InitProducerIdRequest, ctx: RequestContext
     producerId,
     producerEpoch,
   });
+  if (request.transactionalId !== null) {
+    if (!ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) return answer(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  } else if (!ctx.authorize(AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, CLUSTER_NAME) && !ctx.authorizeAny(AclOperation.WRITE, ResourceType.TOPIC)) {
+    // An idempotent producer needs IDEMPOTENT_WRITE on the cluster or WRITE on some topic (KIP-679).
+    return answer(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  }
   let expected: { producerId: number | bigint; producerEpoch: number } | null = null;
   if (ctx.apiVersion >= FIRST_RESUME_VERSION && (request.producerId !== -1 || request.producerEpoch !== -1)) {
     // Both or neither (Kafka: INVALID_REQUEST otherwise).

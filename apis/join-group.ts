@@ -7,9 +7,11 @@
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
 import { clientHost } from '../runtime/groups/member.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's JoinGroupRequest.json and JoinGroupResponse.json, versions 0-9.
 export const schema = {
@@ -85,6 +87,19 @@ export const concurrent = true;
 
 export async function handle(request: JoinGroupRequest, ctx: RequestContext): Promise<JoinGroupResponse> {
   const v = ctx.apiVersion;
+  if (!ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+      generationId: -1,
+      protocolType: null,
+      protocolName: v >= 7 ? null : '',
+      leader: '',
+      skipAssignment: false,
+      memberId: '',
+      members: [],
+    };
+  }
   const result = await groupCoordinator(ctx).join(request.groupId, {
     memberId: request.memberId,
     groupInstanceId: v >= 5 ? request.groupInstanceId : null,

@@ -7,6 +7,7 @@ import { apiCodec } from '../codec/api-codec.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's LeaveGroupRequest.json and LeaveGroupResponse.json, versions 0-5.
 export const schema = {
@@ -60,6 +61,7 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 
 export async function handle(request: LeaveGroupRequest, ctx: RequestContext): Promise<LeaveGroupResponse> {
   const v = ctx.apiVersion;
+  if (!ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
   const leaving = v >= 3
     ? request.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: v >= 5 ? m.reason : null }))
     : [{ memberId: request.memberId, groupInstanceId: null, reason: null }];

@@ -5,6 +5,7 @@
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
 import type { RequestContext } from '../runtime/context.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../runtime/auth/acl.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
 import { listGroups } from '../runtime/groups/admin.ts';
@@ -55,6 +56,10 @@ export const concurrent = true;
 
 export async function handle(request: ListGroupsRequest, ctx: RequestContext): Promise<ListGroupsResponse> {
   const v = ctx.apiVersion;
-  const groups = await listGroups(groupCoordinator(ctx), v >= 4 ? request.statesFilter : [], v >= 5 ? request.typesFilter : []);
+  const all = await listGroups(groupCoordinator(ctx), v >= 4 ? request.statesFilter : [], v >= 5 ? request.typesFilter : []);
+  // DESCRIBE on the cluster lists every group; without it, the groups the principal may DESCRIBE (as Kafka).
+  const groups = ctx.authorize(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME)
+    ? all
+    : all.filter((g) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId));
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
 }

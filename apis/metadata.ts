@@ -22,6 +22,7 @@ import { isInternalTopic, isValidTopicName } from '../runtime/topic-names.ts';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../runtime/authorized-operations.ts';
 import { autoCreateTopic, TOPIC_COLLIDES } from '../runtime/auto-create.ts';
 import type { Topic } from '../store/types.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's MetadataRequest.json and MetadataResponse.json, versions 0-12.
 export const schema = {
@@ -139,7 +140,8 @@ export async function handle(request: MetadataRequest, ctx: RequestContext): Pro
   const { store, info, clusterId, cluster } = ctx.broker;
   const version = ctx.apiVersion;
   const nodeId = info.nodeId;
-  const topicOps = version >= 8 && request.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED;
+  const topicOps = (name: string) =>
+    version >= 8 && request.includeTopicAuthorizedOperations ? ctx.authorizedOperations(ResourceType.TOPIC, name, TOPIC_OPERATIONS) : OPERATIONS_NOT_REQUESTED;
 
   const found = (t: Topic): TopicResult => ({
     errorCode: ErrorCode.NONE,
@@ -147,7 +149,7 @@ export async function handle(request: MetadataRequest, ctx: RequestContext): Pro
     topicId: t.topicId,
     isInternal: isInternalTopic(t.name),
     partitions: Array.from({ length: t.partitions }, (_, i) => ledPartition(nodeId, i)),
-    topicAuthorizedOperations: topicOps,
+    topicAuthorizedOperations: topicOps(t.name),
   });
   const failed = (errorCode: number, name: string | null, topicId = ZERO_UUID): TopicResult => ({
     errorCode,
@@ -155,13 +157,14 @@ export async function handle(request: MetadataRequest, ctx: RequestContext): Pro
     topicId,
     isInternal: false,
     partitions: [],
-    topicAuthorizedOperations: topicOps,
+    topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
   });
 
   let topics: TopicResult[];
   const all = request.topics === null || (version === 0 && request.topics.length === 0);
   if (all) {
-    topics = (await store.listTopics()).map(found);
+    // Topics the principal may not DESCRIBE are left out, as Kafka does.
+    topics = (await store.listTopics()).filter((t) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)).map(found);
   } else {
     topics = await describeRequested(request, ctx, found, failed);
   }
@@ -172,7 +175,9 @@ export async function handle(request: MetadataRequest, ctx: RequestContext): Pro
     clusterId,
     controllerId: cluster.controllerId(),
     topics,
-    clusterAuthorizedOperations: version >= 8 && request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
+    clusterAuthorizedOperations: version >= 8 && request.includeClusterAuthorizedOperations
+      ? ctx.authorizedOperations(ResourceType.CLUSTER, CLUSTER_NAME, CLUSTER_OPERATIONS)
+      : OPERATIONS_NOT_REQUESTED,
   };
 }
 
@@ -199,7 +204,8 @@ async function describeRequested(
       seenNames.add(name);
     }
   }
-  const validNames = [...seenNames].filter(isValidTopicName);
+  const describable = (name: string) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, name);
+  const validNames = [...seenNames].filter((n) => isValidTopicName(n) && describable(n));
   const ids = [...seenIds].filter((id) => id !== ZERO_UUID);
   const [byName, byId] = await Promise.all([
     validNames.length > 0 ? store.getTopics(validNames) : new Map<string, Topic>(),
@@ -207,7 +213,10 @@ async function describeRequested(
   ]);
 
   const autoCreate = config.autoCreateTopics && (version < 4 || request.allowAutoTopicCreation);
-  const missing = validNames.filter((n) => !byName.has(n));
+  // Auto-creation needs CREATE on the cluster or on the topic; without it a missing topic is TOPIC_AUTHORIZATION_FAILED.
+  const mayCreateAll = ctx.authorize(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME);
+  const mayCreate = (name: string) => mayCreateAll || ctx.authorize(AclOperation.CREATE, ResourceType.TOPIC, name);
+  const missing = validNames.filter((n) => !byName.has(n) && mayCreate(n));
   /** Names not auto-created because they collide with an existing topic's ('.' and '_' equated). */
   const colliding = new Set<string>();
   if (autoCreate && missing.length > 0) {
@@ -221,10 +230,13 @@ async function describeRequested(
   return wanted.map((w) => {
     if ('id' in w) {
       const t = byId.get(w.id);
+      if (t && !describable(t.name)) return failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null, w.id);
       return t ? found(t) : failed(ErrorCode.UNKNOWN_TOPIC_ID, null, w.id);
     }
+    if (!describable(w.name)) return failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED, w.name);
     if (!isValidTopicName(w.name) || colliding.has(w.name)) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION, w.name);
     const t = byName.get(w.name);
+    if (!t && autoCreate && !mayCreate(w.name)) return failed(ErrorCode.TOPIC_AUTHORIZATION_FAILED, w.name);
     return t ? found(t) : failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, w.name);
   });
 }

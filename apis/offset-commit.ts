@@ -10,6 +10,7 @@ import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
 import { commitGroupOffsets } from '../runtime/groups/offsets.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's OffsetCommitRequest.json and OffsetCommitResponse.json, versions 0-9.
 export const schema = {
@@ -92,12 +93,16 @@ export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
 
 export async function handle(request: OffsetCommitRequest, ctx: RequestContext): Promise<OffsetCommitResponse> {
   const v = ctx.apiVersion;
-  const topics = await commitGroupOffsets(groupCoordinator(ctx), request.groupId, {
+  const failAll = (code: number) => request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
+  if (!ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, topics: failAll(ErrorCode.GROUP_AUTHORIZATION_FAILED) };
+  // Topics the principal may not READ get TOPIC_AUTHORIZATION_FAILED; the others are committed.
+  const readable = request.topics.map((t) => ctx.authorize(AclOperation.READ, ResourceType.TOPIC, t.name));
+  const committed = await commitGroupOffsets(groupCoordinator(ctx), request.groupId, {
     generationId: v >= 1 ? request.generationIdOrMemberEpoch : -1,
     memberId: v >= 1 ? request.memberId : '',
     groupInstanceId: v >= 7 ? request.groupInstanceId : null,
     retentionTimeMs: v >= 2 && v <= 4 ? request.retentionTimeMs : -1,
-    topics: request.topics.map((t) => ({
+    topics: request.topics.filter((_, i) => readable[i]).map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => ({
         partitionIndex: p.partitionIndex,
@@ -108,5 +113,7 @@ export async function handle(request: OffsetCommitRequest, ctx: RequestContext):
     })),
     apiVersion: v,
   });
-  return { throttleTimeMs: 0, topics };
+  const denied = failAll(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+  let next = 0;
+  return { throttleTimeMs: 0, topics: readable.map((ok, i) => (ok ? committed[next++] : denied[i])) };
 }

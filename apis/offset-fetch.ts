@@ -11,6 +11,7 @@ import type { RequestContext } from '../runtime/context.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
 import { fetchGroupOffsets } from '../runtime/groups/offsets.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's OffsetFetchRequest.json and OffsetFetchResponse.json, versions 0-9.
 export const schema = {
@@ -136,19 +137,22 @@ export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
 export async function handle(request: OffsetFetchRequest, ctx: RequestContext): Promise<OffsetFetchResponse> {
   const v = ctx.apiVersion;
   const coordinator = groupCoordinator(ctx);
+  const groupAllowed = (id: string) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, id);
   if (v >= 8) {
     const groups = await Promise.all(request.groups.map(async (g) => {
+      if (!groupAllowed(g.groupId)) return { groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
       // v9: KIP-848 members name themselves and their epoch (checked against consumer groups only).
       const member = v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null;
       const out = await fetchGroupOffsets(coordinator, g.groupId, g.topics, { requireStable: request.requireStable, member });
-      return { groupId: g.groupId, topics: out.topics, errorCode: out.errorCode };
+      return { groupId: g.groupId, topics: authorizeTopics(out.topics, g.topics === null, ctx), errorCode: out.errorCode };
     }));
     return { throttleTimeMs: 0, groups };
   }
   const topics = v >= 2 ? request.topics : (request.topics ?? []);
-  const out = await fetchGroupOffsets(coordinator, request.groupId, topics, { unknownAsError: v === 0, requireStable: v >= 7 && request.requireStable });
-  if (v >= 2) return { throttleTimeMs: 0, errorCode: out.errorCode, topics: out.topics };
-  if (out.errorCode === ErrorCode.NONE) return { throttleTimeMs: 0, topics: out.topics };
+  const out = !groupAllowed(request.groupId) ? { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] } : await fetchGroupOffsets(coordinator, request.groupId, topics, { unknownAsError: v === 0, requireStable: v >= 7 && request.requireStable });
+  const allowedTopics = authorizeTopics(out.topics, topics === null, ctx);
+  if (v >= 2) return { throttleTimeMs: 0, errorCode: out.errorCode, topics: allowedTopics };
+  if (out.errorCode === ErrorCode.NONE) return { throttleTimeMs: 0, topics: allowedTopics };
   // v0-1 have no group-level error: every requested partition carries it.
   return {
     throttleTimeMs: 0,
@@ -157,4 +161,19 @@ export async function handle(request: OffsetFetchRequest, ctx: RequestContext): 
       partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: out.errorCode })),
     })),
   };
+}
+
+type FetchedTopic = { name?: string; partitions?: Array<{ partitionIndex?: number; errorCode?: number }> };
+
+/**
+ * Topics the principal may not DESCRIBE: left out when all of the group's topics were asked for, else answered
+ * TOPIC_AUTHORIZATION_FAILED (offset -1), as Kafka does.
+ */
+function authorizeTopics<T extends FetchedTopic>(topics: T[], all: boolean, ctx: RequestContext): T[] {
+  const allowed = (t: T) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name ?? '');
+  if (all) return topics.filter(allowed);
+  return topics.map((t) => allowed(t) ? t : {
+    ...t,
+    partitions: (t.partitions ?? []).map((p) => ({ ...p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })),
+  });
 }

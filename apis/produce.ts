@@ -32,6 +32,7 @@ import { isDatabaseUnavailable, UnknownPartitionError } from '../store/errors.ts
 import { databaseOutage } from '../runtime/unavailable.ts';
 import { isInternalTopic } from '../runtime/topic-names.ts';
 import type { AppendBatch, PartitionAppend, Topic } from '../store/types.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's ProduceRequest.json and ProduceResponse.json, versions 0-11.
 export const schema = {
@@ -174,7 +175,11 @@ export async function handle(request: ProduceRequest, ctx: RequestContext): Prom
     return answer(everyPartition(request, ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, 'message formats v0 and v1 are not supported'));
   }
 
-  const topics = await ctx.broker.store.getTopics(request.topicData.map((t) => t.name));
+  if (request.transactionalId !== null && !ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+    return answer(everyPartition(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional Id authorization failed'));
+  }
+  const allowed = (name: string) => ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, name);
+  const topics = await ctx.broker.store.getTopics(request.topicData.map((t) => t.name).filter(allowed));
   const pending: PendingPartition[] = [];
   const response: ProduceResponse = {
     throttleTimeMs: 0,
@@ -183,6 +188,7 @@ export async function handle(request: ProduceRequest, ctx: RequestContext): Prom
       return {
         name: t.name,
         partitionResponses: t.partitionData.map((p) => {
+          if (!allowed(t.name)) return partitionError(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Topic authorization failed');
           if (!topic || p.index < 0 || p.index >= topic.partitions) {
             return partitionError(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `unknown topic or partition ${t.name}-${p.index}`);
           }

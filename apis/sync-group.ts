@@ -5,8 +5,10 @@
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { groupCoordinator } from '../runtime/groups/coordinator.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's SyncGroupRequest.json and SyncGroupResponse.json, versions 0-5.
 export const schema = {
@@ -64,6 +66,9 @@ export const concurrent = true;
 
 export async function handle(request: SyncGroupRequest, ctx: RequestContext): Promise<SyncGroupResponse> {
   const v = ctx.apiVersion;
+  if (!ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.groupId)) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, protocolType: null, protocolName: null, assignment: new Uint8Array(0) };
+  }
   const result = await groupCoordinator(ctx).sync(request.groupId, {
     memberId: request.memberId,
     generationId: request.generationId,

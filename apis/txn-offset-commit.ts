@@ -12,6 +12,7 @@ import { apiCodec } from '../codec/api-codec.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { commitTransactionalOffsets } from '../runtime/transactions/txn-offsets.ts';
+import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's TxnOffsetCommitRequest.json and TxnOffsetCommitResponse.json, versions 0-4.
 export const schema = {
@@ -95,7 +96,13 @@ export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
 
 export async function handle(request: TxnOffsetCommitRequest, ctx: RequestContext): Promise<TxnOffsetCommitResponse> {
   const v = ctx.apiVersion;
-  const topics = await commitTransactionalOffsets(ctx, {
+  const failAll = (code: number) => request.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) }));
+  if (!ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId)) {
+    return { throttleTimeMs: 0, topics: failAll(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) };
+  }
+  if (!ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.groupId)) return { throttleTimeMs: 0, topics: failAll(ErrorCode.GROUP_AUTHORIZATION_FAILED) };
+  const readable = request.topics.map((t) => ctx.authorize(AclOperation.READ, ResourceType.TOPIC, t.name));
+  const committed = await commitTransactionalOffsets(ctx, {
     transactionalId: request.transactionalId,
     groupId: request.groupId,
     producerId: request.producerId,
@@ -103,7 +110,7 @@ export async function handle(request: TxnOffsetCommitRequest, ctx: RequestContex
     generationId: v >= 3 ? request.generationId : -1,
     memberId: v >= 3 ? request.memberId : '',
     groupInstanceId: v >= 3 ? request.groupInstanceId : null,
-    topics: request.topics.map((t) => ({
+    topics: request.topics.filter((_, i) => readable[i]).map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => ({
         partitionIndex: p.partitionIndex,
@@ -113,5 +120,7 @@ export async function handle(request: TxnOffsetCommitRequest, ctx: RequestContex
       })),
     })),
   });
-  return { throttleTimeMs: 0, topics };
+  const denied = failAll(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+  let next = 0;
+  return { throttleTimeMs: 0, topics: readable.map((ok, i) => (ok ? committed[next++] : denied[i])) };
 }

@@ -3,6 +3,9 @@
 
 /** Kafka's AclOperation codes. */
 export const AclOperation = {
+  UNKNOWN: 0,
+  ANY: 1,
+  ALL: 2,
   READ: 3,
   WRITE: 4,
   CREATE: 5,
@@ -13,6 +16,8 @@ export const AclOperation = {
   DESCRIBE_CONFIGS: 10,
   ALTER_CONFIGS: 11,
   IDEMPOTENT_WRITE: 12,
+  CREATE_TOKENS: 13,
+  DESCRIBE_TOKENS: 14,
 } as const;
 
 function bits(...ops: number[]): number {
@@ -26,6 +31,9 @@ export const TOPIC_OPERATIONS = bits(A.READ, A.WRITE, A.CREATE, A.DESCRIBE, A.DE
 
 /** AclEntry.supportedOperations(CLUSTER): 8096. */
 export const CLUSTER_OPERATIONS = bits(A.CREATE, A.CLUSTER_ACTION, A.DESCRIBE_CONFIGS, A.ALTER_CONFIGS, A.IDEMPOTENT_WRITE, A.ALTER, A.DESCRIBE);
+
+/** Group operations: READ, DESCRIBE, DELETE. */
+export const GROUP_OPERATIONS = bits(A.READ, A.DESCRIBE, A.DELETE);
 
 /** The schema default: operations were not asked for. */
 export const OPERATIONS_NOT_REQUESTED = -2147483648;

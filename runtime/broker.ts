@@ -18,7 +18,8 @@ import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
 import { loadRegistry, type Registry } from './registry.ts';
 import { Connection, connectionsShared } from './connection.ts';
-import type { BrokerInfo, BrokerServices, ClusterView, Service } from './context.ts';
+import type { BrokerInfo, BrokerServices, ClusterView, PrincipalFor, Service } from './context.ts';
+import { createAuthorizer, type Authorizer } from './auth/authorizer.ts';
 import { BrokerRegistry, type BrokerRegistryOptions } from './broker-registry.ts';
 import type { Store } from '../store/index.ts';
 import { transactionCoordinator } from './transactions/coordinator.ts';
@@ -43,6 +44,8 @@ export interface BrokerOptions {
   brokerRegistry?: Partial<BrokerRegistryOptions>;
   /** Lease timings of the group coordinator (tests shorten them). */
   groupCoordinator?: Partial<CoordinatorOptions>;
+  /** The principal of connections that do not authenticate, asked on their first request (default `User:ANONYMOUS`). */
+  principalFor?: PrincipalFor;
 }
 
 export class Broker implements BrokerServices {
@@ -54,6 +57,8 @@ export class Broker implements BrokerServices {
   readonly closing: Promise<void>;
   readonly metrics: BrokerMetrics;
   readonly settings: BrokerSettings;
+  readonly authorizer: Authorizer;
+  readonly principalFor: PrincipalFor | null;
   #info: BrokerInfo;
   readonly #cluster: BrokerRegistry;
   readonly #coordinatorOptions: Partial<CoordinatorOptions>;
@@ -65,7 +70,9 @@ export class Broker implements BrokerServices {
   #http: HttpServer | null = null;
   #beginClosing!: () => void;
 
-  private constructor(options: BrokerOptions & { registry: Registry; clusterId: string }) {
+  private constructor(options: BrokerOptions & { registry: Registry; clusterId: string; authorizer: Authorizer }) {
+    this.authorizer = options.authorizer;
+    this.principalFor = options.principalFor ?? null;
     this.config = options.config;
     this.store = options.store;
     this.log = options.log;
@@ -87,7 +94,8 @@ export class Broker implements BrokerServices {
   static async create(options: BrokerOptions): Promise<Broker> {
     const registry = options.registry ?? (await loadRegistry());
     const clusterId = await loadClusterId(options.store.sql);
-    return new Broker({ ...options, registry, clusterId });
+    const authorizer = await createAuthorizer(options.config, options.store.sql, options.log);
+    return new Broker({ ...options, registry, clusterId, authorizer });
   }
 
   get info(): BrokerInfo {
@@ -270,6 +278,7 @@ export class Broker implements BrokerServices {
     await Promise.race([Promise.all([...this.#connections].map((c) => c.closed)), new Promise((r) => setTimeout(r, 2000))]);
     for (const c of this.#connections) c.destroy('shutdown');
     await stopped;
+    await this.authorizer.close();
     for (const [name, s] of this.#services) {
       try {
         await s.close?.();

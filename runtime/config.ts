@@ -83,6 +83,12 @@ export const configSchema = z.object({
   quotaWindowNum: z.coerce.number().int().min(1).default(11),
   /** Kafka: quota.window.size.seconds (the length of each sample). */
   quotaWindowSizeSeconds: z.coerce.number().int().min(1).default(1),
+  /** Kafka: authorizer.class.name. `acl` enforces the ACLs kept in kafka.acls (runtime/auth/); `none` allows all. */
+  authorizer: z.enum(['none', 'acl']).default('none'),
+  /** Kafka: super.users, semicolon-separated principals (`User:admin;User:ops`) the authorizer always allows. */
+  superUsers: z.string().default(''),
+  /** Kafka: allow.everyone.if.no.acl.found. */
+  allowEveryoneIfNoAclFound: bool.default(false),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -127,7 +133,7 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
     let value: string | undefined = eq > 0 ? arg.slice(eq + 1) : argv[i + 1];
     if (eq < 0) {
       if (value === undefined || value.startsWith('--')) {
-        if (key === 'autoCreateTopics') value = 'true';
+        if (key === 'autoCreateTopics' || key === 'allowEveryoneIfNoAclFound') value = 'true';
         else throw new ConfigError(`--${name} needs a value`);
       } else i++;
     }

@@ -86,6 +86,12 @@ export class Connection {
   readonly #broker: BrokerServices;
   readonly #shared: ConnectionsShared;
   readonly #remote: string;
+  /** The client's IP address (IPv4-mapped IPv6 addresses as plain IPv4, as Java shows them). */
+  readonly clientHost: string;
+  /** A principal set from outside the SASL/TLS session (setPrincipal, or the broker's principalFor hook). */
+  #principalOverride: string | null = null;
+  /** Set once setPrincipal was called or principalFor was asked: principalFor is not asked again. */
+  #principalSet = false;
   #chunks: Uint8Array[] = [];
   #buffered = 0;
   #slots: Slot[] = [];
@@ -113,7 +119,8 @@ export class Connection {
     // Every parked request listens on the signal; up to MAX_IN_FLIGHT of them is no leak, so no warning about it.
     setMaxListeners(MAX_IN_FLIGHT + 1, this.#abort.signal);
     this.#remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    this.#security = new SecuritySession(listener, socket.remoteAddress ?? '', certificatePrincipal);
+    this.clientHost = (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+    this.#security = new SecuritySession(listener, this.clientHost, certificatePrincipal);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
@@ -127,6 +134,22 @@ export class Connection {
       broker.metrics.connectionClosed(this.#closeReason ?? 'client');
     });
     socket.on('drain', () => this.#maybeResume());
+  }
+
+  /** The connection's principal: the SASL user or certificate subject (`User:ANONYMOUS` without either). */
+  get principal(): string {
+    return this.#principalOverride ?? this.#security.principal;
+  }
+
+  /** The listener the connection came in on. */
+  get listenerName(): string {
+    return this.#security.listener.name;
+  }
+
+  /** Sets the principal from outside the SASL/TLS session (tests, embedders); requests after it use it. */
+  setPrincipal(principal: string): void {
+    this.#principalOverride = principal;
+    this.#principalSet = true;
   }
 
   get inFlight(): number {
@@ -288,8 +311,15 @@ export class Connection {
       return;
     }
     const slot: Slot = { done: false, frame: null, start: performance.now(), stats: this.#broker.metrics.request(apiKey, supported ? apiVersion : -1, schema.name), closeAfter: null, requestBytes: frame.length + 4 };
+    if (!this.#principalSet && !this.#security.listener.sasl) {
+      this.#principalSet = true;
+      const p = this.#broker.principalFor?.({ clientHost: this.clientHost, clientId, listenerName: this.listenerName });
+      if (p) this.#principalOverride = p;
+    }
     let queued = (): void => {};
     const released = mod.pipelined ? new Promise<void>((resolve) => (queued = resolve)) : null;
+    const authorizer = this.#broker.authorizer;
+    const session = { principal: this.principal, clientHost: this.clientHost };
     const ctx: RequestContext = {
       queued,
       broker: this.#broker,
@@ -299,10 +329,13 @@ export class Connection {
       clientId,
       connectionId: this.id,
       remoteAddress: this.#remote,
+      principal: session.principal,
+      clientHost: this.clientHost,
+      listenerName: this.listenerName,
+      authorize: (op, type, name) => authorizer.authorize(session, op, type, name),
+      authorizeAny: (op, type) => authorizer.authorizeAny(session, op, type),
+      authorizedOperations: (type, name, supported) => authorizer.authorizedOperations(session, type, name, supported),
       signal: this.#abort.signal,
-      clientHost: security.clientHost,
-      principal: security.principal,
-      listenerName: security.listener.name,
       security,
       closeAfterResponse: (reason: string) => (slot.closeAfter = reason),
     };

@@ -8,6 +8,7 @@ import type { Store } from '../store/index.ts';
 import type { BrokerSettings } from './broker-settings.ts';
 import type { Endpoint } from './listeners.ts';
 import type { SecuritySession } from './sasl/session.ts';
+import type { Authorizer } from './auth/authorizer.ts';
 
 export interface BrokerInfo {
   readonly nodeId: number;
@@ -51,9 +52,28 @@ export interface BrokerServices {
   readonly isClosing: boolean;
   /** Counters, gauges and histograms served on the operations endpoint (runtime/metrics.ts). */
   readonly metrics: BrokerMetrics;
+  /** Decides ctx.authorize (runtime/auth/): allows everything unless --authorizer=acl. */
+  readonly authorizer: Authorizer;
+  /**
+   * The principal of a connection that did not authenticate, from its first request (null: `User:ANONYMOUS`).
+   * Tests use it to act as several principals without SASL; BrokerOptions.principalFor.
+   */
+  readonly principalFor: PrincipalFor | null;
   /** The broker's single instance of a service, created by `create` on first use. */
   service<T extends Service>(name: string, create: (broker: BrokerServices) => T): T;
 }
+
+/** What principalFor sees of a connection that has not authenticated. */
+export interface UnauthenticatedConnection {
+  readonly clientHost: string;
+  readonly clientId: string | null;
+  readonly listenerName: string;
+}
+
+export type PrincipalFor = (connection: UnauthenticatedConnection) => string | null;
+
+/** Kafka's principal of an unauthenticated connection. */
+export const ANONYMOUS = 'User:ANONYMOUS';
 
 export interface RequestContext {
   readonly broker: BrokerServices;
@@ -73,6 +93,12 @@ export interface RequestContext {
   readonly security: SecuritySession;
   /** Closes the connection once this request's response is written (failed authentication). */
   readonly closeAfterResponse: (reason: string) => void;
+  /** Whether the principal may perform the operation (AclOperation) on the resource (ResourceType, name). */
+  readonly authorize: (operation: number, resourceType: number, name: string) => boolean;
+  /** Whether the principal may perform the operation on some resource of the type (Kafka's authorizeByResourceType). */
+  readonly authorizeAny: (operation: number, resourceType: number) => boolean;
+  /** The operations of `supported` (KIP-430 bit field) the principal may perform on the resource. */
+  readonly authorizedOperations: (resourceType: number, name: string, supported: number) => number;
   /**
    * For pipelined modules (ApiModule.pipelined): the request has taken its place in line (Produce: its append
    * is queued), so the connection's next pipelined request may start. A no-op for every other module.

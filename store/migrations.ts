@@ -15,6 +15,7 @@ import { consumerOffsetsMigration } from './migrations-consumer-offsets.ts';
 import { clientQuotasMigration } from './migrations-client-quotas.ts';
 import { sqlApiMigration } from './sql-api/migration.ts';
 import { securityMigration } from './migrations-security.ts';
+import { aclsMigration } from './migrations-acls.ts';
 
 export interface Migration {
   version: number;
@@ -110,6 +111,7 @@ export const migrations: readonly Migration[] = [
   consumerOffsetsMigration,
   clientQuotasMigration,
   securityMigration,
+  aclsMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */

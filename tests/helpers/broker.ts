@@ -7,6 +7,7 @@ import { Broker, type BrokerOptions } from '../../runtime/broker.ts';
 import { openStore, type Store } from '../../store/index.ts';
 import { createTestDatabase } from './database.ts';
 import process from 'node:process';
+import { ANONYMOUS, type BrokerServices, type RequestContext } from '../../runtime/context.ts';
 
 export interface TestBroker {
   broker: Broker;
@@ -33,6 +34,8 @@ export interface TestBrokerOptions {
   onLog?: (line: string) => void;
   /** Group coordinator lease timings. */
   groupCoordinator?: BrokerOptions['groupCoordinator'];
+  /** The principal of each connection, as BrokerOptions.principalFor (e.g. from the client id: ACL tests). */
+  principalFor?: BrokerOptions['principalFor'];
 }
 
 export async function startTestBroker(overrides: ConfigInput = {}, options: TestBrokerOptions = {}): Promise<TestBroker> {
@@ -57,7 +60,7 @@ export async function startTestBroker(overrides: ConfigInput = {}, options: Test
   const store = await openStore(databaseUrl, { durability: config.durability });
   let broker: Broker;
   try {
-    broker = await Broker.create({ config, store, log, brokerRegistry: options.brokerRegistry, registry: options.registry, groupCoordinator: options.groupCoordinator });
+    broker = await Broker.create({ config, store, log, brokerRegistry: options.brokerRegistry, registry: options.registry, groupCoordinator: options.groupCoordinator, principalFor: options.principalFor });
     await broker.listen();
   } catch (err) {
     await store.close();
@@ -85,3 +88,4 @@ export async function startTestBroker(overrides: ConfigInput = {}, options: Test
     },
   };
 }
+

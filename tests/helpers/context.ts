@@ -21,6 +21,9 @@ export function handlerContext(broker: BrokerServices, fields: Partial<RequestCo
     listenerName: 'PLAINTEXT',
     security,
     closeAfterResponse: () => {},
+    authorize: () => true,
+    authorizeAny: () => true,
+    authorizedOperations: (_type, _name, supported) => supported,
     signal: new AbortController().signal,
     ...fields,
   };
