@@ -53,16 +53,17 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 /** The kcat tests need kcat: install it when missing and we may (root, apt). Never fails the run. */
-function ensureKcat(): void {
-  if (spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0) return;
+/** Installs a Debian package when `command` is missing and we are root with apt-get (CI's clean machine). */
+function ensureDebianPackage(command: string, versionArg: string, pkg: string, usedBy: string): void {
+  if (spawnSync(command, [versionArg], { stdio: 'ignore' }).status === 0) return;
   if (process.getuid?.() !== 0 || spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    console.error('test: kcat is not installed (the kcat tests will fail)');
+    console.error(`test: ${pkg} is not installed (${usedBy})`);
     return;
   }
-  console.error('test: kcat missing, installing it with apt-get...');
+  console.error(`test: ${pkg} missing, installing it with apt-get...`);
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', 'kcat'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  console.error(install && install.status === 0 ? 'test: kcat installed' : 'test: could not install kcat (the kcat tests will fail)');
+  const install = update.status === 0 && spawnSync('apt-get', ['install', '-y', '-qq', pkg], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  console.error(install && install.status === 0 ? `test: ${pkg} installed` : `test: could not install ${pkg} (${usedBy})`);
 }
 
 async function main(): Promise<number> {
@@ -76,7 +77,9 @@ async function main(): Promise<number> {
   const tsc = await run(process.platform === 'win32' ? 'node_modules/.bin/tsc.cmd' : 'node_modules/.bin/tsc', ['--noEmit', '-p', '.']);
   if (tsc !== 0) return tsc;
 
-  ensureKcat();
+  ensureDebianPackage('kcat', '-V', 'kcat', 'the kcat tests will fail');
+  // Debian's Chromium for the console's browser test (tests/e2e/console-browser.test.ts skips without it).
+  if (files.some((f) => f.includes('console-browser'))) ensureDebianPackage('chromium', '--version', 'chromium', 'the console browser test will skip');
 
   let pg: EmbeddedPostgres | null = null;
   let tempDir: string | null = null;
