@@ -113,6 +113,7 @@ test("a group's lag falls on the group page as its consumer catches up", { skip 
     await page.waitForFunction(`document.querySelector('#total-lag')?.textContent === '0'`, undefined, { timeout: 60000 });
     await page.waitForFunction(`document.querySelector('#state')?.textContent === 'Stable'`);
     await page.waitForSelector('#members tbody tr');
+    await new Promise((r) => setTimeout(r, 2500)); // one more refresh: the chart shows the fall to 0
     await page.screenshot({ path: `${SHOTS}/group.png`, fullPage: true });
     await page.goto(base + '/groups');
     await page.waitForSelector('#groups a:text-is("slow")');

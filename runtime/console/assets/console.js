@@ -96,13 +96,16 @@
   // Group page.
   const group = $('#group');
   let chart = null;
+  const seen = []; // lag this page saw (every 2 s), merged with the broker's 10 s samples
   async function refreshGroup() {
     let g;
     try { g = await api('GET', `/api/groups/${encodeURIComponent(group.dataset.group)}`); } catch (err) { $('#state').textContent = err.message; return; }
     $('#state').textContent = g.state; $('#protocol').textContent = g.protocol || '–'; $('#total-lag').textContent = String(g.lag);
     $('#lag tbody').replaceChildren(...g.offsets.map((o) => row([o.topic, String(o.partition), String(o.committedOffset), String(o.highWatermark), String(o.lag)])));
     $('#members tbody').replaceChildren(...g.members.map((m) => row([m.memberId, m.clientId, m.clientHost, m.assignment.map((a) => a.topic + ': ' + a.partitions.join(',')).join('; ')])));
-    const points = g.lagHistory.concat([{ time: Date.now(), lag: g.lag }]);
+    seen.push({ time: Date.now(), lag: g.lag });
+    const since = seen[0].time;
+    const points = g.lagHistory.filter((p) => p.time < since).concat(seen);
     const data = [points.map((p) => p.time / 1000), points.map((p) => p.lag)];
     if (typeof uPlot === 'undefined') return;
     if (!chart) {
