@@ -102,14 +102,14 @@ export async function produce(broker: BrokerServices, topicName: string, partiti
   if (typeof res === 'symbol') throw new Error('Produce with acks=-1 answered nothing');
   const p = res.responses?.[0]?.partitionResponses?.[0];
   check(p?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR, p?.errorMessage);
-  return p?.baseOffset ?? -1;
+  return Number(p?.baseOffset ?? -1);
 }
 
 export async function deleteRecords(broker: BrokerServices, topicName: string, partition: number, offset: number): Promise<number> {
   const res = await call(broker, deleteRecordsApi, { topics: [{ name: topicName, partitions: [{ partitionIndex: partition, offset }] }], timeoutMs: 30000 });
   const p = res.topics?.[0]?.partitions?.[0];
   check(p?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
-  return p?.lowWatermark ?? -1;
+  return Number(p?.lowWatermark ?? -1);
 }
 
 export interface GroupRow { groupId: string; state: string; type: string; protocolType: string }
@@ -150,7 +150,7 @@ export interface LagRow { topic: string; partition: number; committedOffset: num
 export async function groupLag(broker: BrokerServices, groupId: string): Promise<LagRow[]> {
   const res = await call(broker, offsetFetchApi, { groupId, topics: null, groups: [], requireStable: false }, 7);
   check(res.errorCode ?? ErrorCode.NONE);
-  const committed = (res.topics ?? []).flatMap((t) => (t.partitions ?? []).map((p) => ({ topic: t.name ?? '', partition: p.partitionIndex ?? 0, offset: p.committedOffset ?? -1 })));
+  const committed = (res.topics ?? []).flatMap((t) => (t.partitions ?? []).map((p) => ({ topic: t.name ?? '', partition: p.partitionIndex ?? 0, offset: Number(p.committedOffset ?? -1) })));
   const topics = await broker.store.getTopics([...new Set(committed.map((c) => c.topic))]);
   const known = committed.filter((c) => topics.has(c.topic) && c.partition < topics.get(c.topic)!.partitions);
   const offsets = await broker.store.offsetsMany(known.map((c) => ({ topic: topics.get(c.topic)!, partition: c.partition })));
@@ -172,13 +172,13 @@ export async function commitGroupOffsets(broker: BrokerServices, groupId: string
 export async function transactions(broker: BrokerServices): Promise<{ transactionalId: string; producerId: number; state: string }[]> {
   const res = await call(broker, listTransactionsApi, { stateFilters: [], producerIdFilters: [], durationFilter: -1 });
   check(res.errorCode ?? ErrorCode.NONE);
-  return (res.transactionStates ?? []).map((t) => ({ transactionalId: t.transactionalId ?? '', producerId: t.producerId ?? -1, state: t.transactionState ?? '' }));
+  return (res.transactionStates ?? []).map((t) => ({ transactionalId: t.transactionalId ?? '', producerId: Number(t.producerId ?? -1), state: t.transactionState ?? '' }));
 }
 
 export async function producers(broker: BrokerServices, topics: Topic[]) {
   if (topics.length === 0) return [];
   const res = await call(broker, describeProducersApi, { topics: topics.map((t) => ({ name: t.name, partitionIndexes: Array.from({ length: t.partitions }, (_, i) => i) })) });
   return (res.topics ?? []).flatMap((t) => (t.partitions ?? []).flatMap((p) => (p.activeProducers ?? []).map((a) => ({
-    topic: t.name ?? '', partition: p.partitionIndex ?? 0, producerId: a.producerId ?? -1, producerEpoch: a.producerEpoch ?? -1, lastSequence: a.lastSequence ?? -1, lastTimestamp: a.lastTimestamp ?? -1,
+    topic: t.name ?? '', partition: p.partitionIndex ?? 0, producerId: Number(a.producerId ?? -1), producerEpoch: a.producerEpoch ?? -1, lastSequence: a.lastSequence ?? -1, lastTimestamp: Number(a.lastTimestamp ?? -1),
   }))));
 }
