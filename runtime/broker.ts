@@ -4,7 +4,8 @@
 // broker whose node id another live process holds never answers a client. It then starts the group coordinator,
 // which takes this broker's share of the coordinator slots.
 // Shutdown stops accepting, deregisters, lets in-flight requests finish, closes services and the store.
-// With httpPort set, listen() also serves the operations endpoint (runtime/http/: probes, metrics) until close().
+// With httpPort set, listen() also serves the operations endpoint (runtime/http/: probes, metrics), the admin API
+// (runtime/http/api/) and the web console (runtime/console/) until close().
 // listen() also starts log retention (runtime/retention.ts) and the SQL outbox mover (runtime/sql-outbox/).
 
 import { createServer, type Server, type Socket } from 'node:net';
@@ -30,6 +31,9 @@ import { BrokerMetrics } from './metrics.ts';
 import { offsetsSnapshot } from '../store/metrics-snapshot.ts';
 import { createOpsApp } from './http/app.ts';
 import { serveHttp, type HttpServer } from './http/serve.ts';
+import { createApiApp } from './http/api/app.ts';
+import { createConsoleApp } from './console/app.ts';
+import { consoleSampler } from './console/sampler.ts';
 import { retentionService } from './retention.ts';
 import { BrokerSettings } from './broker-settings.ts';
 import { sqlOutboxMover } from './sql-outbox/mover.ts';
@@ -193,6 +197,10 @@ export class Broker implements BrokerServices {
           ? (user, password) => authenticator(this).checkPassword(user, password)
           : undefined,
       });
+      // The admin API (/api, OpenAPI at /api/openapi.json) and the web console (/) on the same endpoint.
+      app.route('/', createApiApp(this));
+      app.route('/', createConsoleApp(this));
+      consoleSampler(this); // samples produce rates and group lag for the console; closed with the other services
       try {
         this.#http = await serveHttp((r) => app.fetch(r), this.config.host, this.config.httpPort, (err) => this.log.error('http request failed', { err }));
       } catch (err) {

@@ -42,6 +42,8 @@ export const configSchema = z.object({
   saslBootstrapUser: z.string().min(1).optional(),
   /** Port of the operations HTTP endpoint (health probes, Prometheus metrics) on host; unset: no endpoint. Not in Kafka. */
   httpPort: z.coerce.number().int().min(0).max(65535).optional(),
+  /** With httpPort: the admin API and console answer reads only (writes get 403). Not in Kafka. */
+  httpReadOnly: bool.default(false),
   /** PostgreSQL to use; without it an embedded PostgreSQL is started with its data in dataDir. */
   databaseUrl: z.string().url().optional(),
   dataDir: z.string().min(1).default('./data'),

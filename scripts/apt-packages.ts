@@ -1,4 +1,4 @@
-// Tools the tests run that npm does not bring (kcat, Burrow), from Debian's packages: installed with apt-get when
+// Tools the tests run that npm does not bring (kcat, Burrow, Chromium), from Debian's packages: installed with apt-get when
 // missing and we may (root, apt-get present). Used by scripts/test.ts before a run and by the tests that need a
 // tool (so that one file run on its own still gets it). Never throws: it reports whether the tool is there.
 import { spawnSync } from 'node:child_process';
@@ -14,6 +14,7 @@ export interface AptTool {
 
 export const KCAT: AptTool = { pkg: 'kcat', command: 'kcat', args: ['-V'] };
 export const BURROW: AptTool = { pkg: 'burrow', command: 'Burrow', args: ['--help'] };
+export const CHROMIUM: AptTool = { pkg: 'chromium', command: 'chromium', args: ['--version'] };
 
 export function hasTool(tool: AptTool): boolean {
   const probe = spawnSync(tool.command, tool.args, { stdio: 'ignore', timeout: 10_000 });

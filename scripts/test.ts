@@ -11,7 +11,7 @@ import process from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../runtime/embedded-postgres.ts';
 import { execPath, isDeno } from '../runtime/platform.ts';
-import { BURROW, ensureAptTool, KCAT } from './apt-packages.ts';
+import { BURROW, CHROMIUM, ensureAptTool, KCAT } from './apt-packages.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 
@@ -64,9 +64,11 @@ async function main(): Promise<number> {
   const tsc = await run(process.platform === 'win32' ? 'node_modules/.bin/tsc.cmd' : 'node_modules/.bin/tsc', ['--noEmit', '-p', '.']);
   if (tsc !== 0) return tsc;
 
-  // The kcat and Burrow tests need those tools: installed when missing and we may; never fails the run.
+  // The kcat, Burrow and console-browser tests need those tools: installed when missing and we may; never fails
+  // the run (the browser test skips without Chromium).
   ensureAptTool(KCAT);
   if (files.some((f) => f.includes('burrow'))) ensureAptTool(BURROW);
+  if (files.some((f) => f.includes('console-browser'))) ensureAptTool(CHROMIUM);
 
   let pg: EmbeddedPostgres | null = null;
   let tempDir: string | null = null;

@@ -1,6 +1,6 @@
 // Serves a fetch handler (a hono app's `fetch`) over node:http, the same on Node and Deno: each IncomingMessage
-// becomes a web Request, and the handler's Response is written back to the ServerResponse (buffered: the
-// operations endpoints answer small bodies).
+// becomes a web Request, and the handler's Response body is streamed back to the ServerResponse chunk by chunk
+// (server-sent events stay open; the stream is cancelled when the client goes away).
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Buffer } from 'node:buffer';
@@ -56,5 +56,22 @@ async function respond(fetch: FetchHandler, req: IncomingMessage, res: ServerRes
   const out: Record<string, string> = {};
   response.headers.forEach((value, name) => (out[name] = value));
   res.writeHead(response.status, out);
-  res.end(method === 'HEAD' || response.body === null ? undefined : Buffer.from(await response.arrayBuffer()));
+  if (method === 'HEAD' || response.body === null) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  const gone = () => void reader.cancel().catch(() => {});
+  res.once('close', gone);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!res.write(value)) await new Promise<void>((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+      if (res.destroyed) break;
+    }
+  } finally {
+    res.off('close', gone);
+    res.end();
+  }
 }
