@@ -4,7 +4,7 @@
 // which takes this broker's share of the coordinator slots.
 // Shutdown stops accepting, deregisters, lets in-flight requests finish, closes services and the store.
 // With httpPort set, listen() also serves the operations endpoint (runtime/http/: probes, metrics) until close().
-// listen() also starts log retention (runtime/retention.ts).
+// listen() also starts log retention (runtime/retention.ts) and, with --shadow-bootstrap-servers, shadow forwarding.
 
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Config } from './config.ts';
@@ -23,6 +23,7 @@ import { createOpsApp } from './http/app.ts';
 import { serveHttp, type HttpServer } from './http/serve.ts';
 import { retentionService } from './retention.ts';
 import { BrokerSettings } from './broker-settings.ts';
+import { shadowService } from './shadow/service.ts';
 
 export interface BrokerOptions {
   config: Config;
@@ -167,6 +168,7 @@ export class Broker implements BrokerServices {
       }
     }
     retentionService(this); // deletes old records every logRetentionCheckIntervalMs; closed with the other services
+    shadowService(this); // forwards shadowed topics to the external cluster; null (nothing runs) without one
     // The transaction coordinator's sweeper aborts timed-out transactions, also those a previous process left open.
     transactionCoordinator(this);
     // The group coordinator takes this broker's share of the coordinator slots now, not on the first group request.

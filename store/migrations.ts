@@ -10,6 +10,7 @@ import { stringsMigration } from './migrations-strings.ts';
 import { batchBoundariesMigration } from './migrations-batch-boundaries.ts';
 import { topicCollisionsMigration } from './migrations-topic-collisions.ts';
 import { brokerConfigsMigration } from './migrations-broker-configs.ts';
+import { shadowMigration } from './migrations-shadow.ts';
 
 export interface Migration {
   version: number;
@@ -100,6 +101,7 @@ export const migrations: readonly Migration[] = [
   batchBoundariesMigration,
   topicCollisionsMigration,
   brokerConfigsMigration,
+  shadowMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */
