@@ -24,6 +24,7 @@ import { serveHttp, type HttpServer } from './http/serve.ts';
 import { retentionService } from './retention.ts';
 import { BrokerSettings } from './broker-settings.ts';
 import { shadowService } from './shadow/service.ts';
+import { shadowStatus } from '../store/shadow.ts';
 
 export interface BrokerOptions {
   config: Config;
@@ -159,6 +160,7 @@ export class Broker implements BrokerServices {
         state: () => (this.#isClosing ? 'closing' : this.#serving ? 'serving' : 'starting'),
         ping: () => ping(this.store.sql),
         metrics: () => this.metrics.render(),
+        shadowStatus: this.config.shadowBootstrapServers ? (topic) => shadowStatus(this.store.sql, topic) : undefined,
       });
       try {
         this.#http = await serveHttp((r) => app.fetch(r), this.config.host, this.config.httpPort, (err) => this.log.error('http request failed', { err }));

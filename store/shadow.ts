@@ -42,11 +42,12 @@ export interface ForwardedRun {
 
 /**
  * Records a forwarded batch in one transaction: the mapping runs, the new position, counters; only while `node`
- * still holds the lease (false otherwise: another broker took over, and this broker must stop).
+ * still holds the lease and the position is still `expected`, the one the batch was read from (false otherwise:
+ * another broker took over, or a replay moved the position back meanwhile; the caller reads the position again).
  */
 export async function saveForwarded(
   sql: Sql,
-  p: { topicId: number; partition: number; node: number; nextOffset: number; runs: ForwardedRun[]; records: number; bytes: number; lastTimestamp: number | null },
+  p: { topicId: number; partition: number; node: number; expected: number; nextOffset: number; runs: ForwardedRun[]; records: number; bytes: number; lastTimestamp: number | null },
 ): Promise<boolean> {
   return sql.begin(async (tx) => {
     const [row] = await tx`
@@ -58,7 +59,7 @@ export async function saveForwarded(
         replay_from = case when replay_to is not null and ${p.nextOffset} >= replay_to then null else replay_from end,
         replay_started_at = case when replay_to is not null and ${p.nextOffset} >= replay_to then null else replay_started_at end,
         replay_to = case when replay_to is not null and ${p.nextOffset} >= replay_to then null else replay_to end
-      where topic_id = ${p.topicId} and partition = ${p.partition} and owner_node = ${p.node}
+      where topic_id = ${p.topicId} and partition = ${p.partition} and owner_node = ${p.node} and forwarded_offset = ${p.expected}
       returning 1`;
     if (!row) return false;
     for (const r of p.runs) {

@@ -3,6 +3,8 @@
 
 import { Hono } from 'hono';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics.ts';
+import type { ShadowStatusRow } from '../../store/shadow.ts';
+import { shadowRoutes } from './shadow.ts';
 
 export interface OpsTarget {
   /** 'starting' until the broker serves Kafka clients, 'serving', then 'closing' once shutdown begins. */
@@ -11,6 +13,8 @@ export interface OpsTarget {
   ping(): Promise<void>;
   /** Every metric in Prometheus text format 0.0.4. */
   metrics(): string;
+  /** Shadow mode's status rows (GET /api/shadow), when the broker shadows topics to an external cluster. */
+  shadowStatus?: (topic?: string) => Promise<ShadowStatusRow[]>;
 }
 
 export interface OpsAppOptions {
@@ -36,6 +40,7 @@ export function createOpsApp(target: OpsTarget, options: OpsAppOptions = {}): Ho
     return c.json({ status: 'ready' });
   });
   app.get('/metrics', (c) => c.body(target.metrics(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }));
+  if (target.shadowStatus) app.route('/api/shadow', shadowRoutes(target.shadowStatus));
   return app;
 }
 

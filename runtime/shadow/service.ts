@@ -341,7 +341,7 @@ class Forwarder {
           const from = Math.max(pos.forwardedOffset, offsets.logStartOffset);
           this.#service.setLag(topic.name, this.partition, Math.max(0, offsets.highWatermark - from));
           if (from >= end) {
-            if (from > pos.forwardedOffset) await saveForwarded(sql, { topicId: topic.id, partition: this.partition, node, nextOffset: from, runs: [], records: 0, bytes: 0, lastTimestamp: null });
+            if (from > pos.forwardedOffset) await saveForwarded(sql, { topicId: topic.id, partition: this.partition, node, expected: pos.forwardedOffset, nextOffset: from, runs: [], records: 0, bytes: 0, lastTimestamp: null });
             this.#service.forwarded(topic.id, this.partition, from);
             await this.#externalOnly(topic);
             await this.#pause(pollMs);
@@ -386,7 +386,7 @@ class Forwarder {
                 }
                 await parkRecord(sql, topic.id, this.partition, chosen[0].offset, `${type}: ${(err as Error).message}`);
                 this.#service.parked.with(topic.name).inc();
-                await saveForwarded(sql, { topicId: topic.id, partition: this.partition, node, nextOffset: readEnd, runs: [], records: 0, bytes: 0, lastTimestamp: null });
+                await saveForwarded(sql, { topicId: topic.id, partition: this.partition, node, expected: pos.forwardedOffset, nextOffset: readEnd, runs: [], records: 0, bytes: 0, lastTimestamp: null });
                 continue;
               }
               throw err;
@@ -401,13 +401,14 @@ class Forwarder {
             topicId: topic.id,
             partition: this.partition,
             node,
+            expected: pos.forwardedOffset,
             nextOffset: readEnd,
             runs,
             records: chosen.length,
             bytes,
             lastTimestamp: chosen.length > 0 ? chosen[chosen.length - 1].timestamp : null,
           });
-          if (!saved) return;
+          if (!saved) continue; // lease lost (the next claim says so) or a replay moved the position
           backoff = 100;
           this.#service.forwardedRecords.with(topic.name).inc(chosen.length);
           this.#service.forwardedBytes.with(topic.name).inc(bytes);

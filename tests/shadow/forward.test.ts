@@ -119,7 +119,7 @@ test('external cluster down then back: local produce keeps working, the lag drai
 test('sync mode: answered after the external ack; external down: REQUEST_TIMED_OUT, or the local result with on.timeout=local', async () => {
   await createBoth('sync', 1, { 'shadow.mode': 'dual-write', 'shadow.acks': 'sync', 'shadow.sync.timeout.ms': '1500' });
   await createBoth('sync-local', 1, { 'shadow.mode': 'dual-write', 'shadow.acks': 'sync', 'shadow.sync.timeout.ms': '1500', 'shadow.sync.on.timeout': 'local' });
-  const p = await producer({ retry: { retries: 0 } });
+  const p = await producer({ idempotent: false, retry: { retries: 0 } });
   await p.send({ topic: 'sync', messages: [{ value: 's1' }] });
   assert.deepEqual((await kafkajsFetchAll(externalKafka, 'sync')).map((r) => r.value), ['s1'], 'forwarded before the answer');
   proxy.down = true;
