@@ -14,7 +14,9 @@ import { FaultProxy } from '../helpers/fault-proxy.ts';
 import { sleep, until } from '../helpers/eventually.ts';
 import { kafkajsFetchAll } from '../helpers/kafkajs.ts';
 import { dialForwards } from '../../runtime/shadow/select.ts';
-import { shadowStatus } from '../../store/shadow.ts';
+import { shadowStatus, startReplay } from '../../store/shadow.ts';
+import { spawnSync } from 'node:child_process';
+import process from 'node:process';
 
 let external: TestBroker;
 let local: TestBroker;
@@ -207,4 +209,61 @@ test('group offsets: committed offsets translated through the mapping and commit
   const there = await kafkajsFetchAll(externalKafka, 'grp');
   assert.deepEqual(there.slice(expected).map((r) => r.key), forwardedKeys.filter((k) => keys.indexOf(k) >= 20), 'the moved consumer reads no record twice and skips none');
   await sleep(0);
+});
+
+test('replay from earliest and from a timestamp while live traffic continues: per-partition order kept', async () => {
+  await createBoth('rp', 1, { 'shadow.mode': 'dual-write' });
+  const p = await producer();
+  const base = Date.now() - 60_000;
+  await p.send({ topic: 'rp', messages: Array.from({ length: 10 }, (_, i) => ({ value: `h${i}`, timestamp: String(base + i * 1000) })) });
+  await lagZero('rp');
+  const [topic] = (await local.store.listTopics()).filter((t) => t.name === 'rp');
+  const live = (async () => {
+    for (let i = 0; i < 10; i++) await p.send({ topic: 'rp', messages: [{ value: `live${i}` }] });
+  })();
+  await startReplay(local.store.sql, topic.id, new Map([[0, 0]]));
+  await live;
+  await lagZero('rp');
+  const fromTs = await local.store.offsetForTimestamp(topic, 0, base + 5000);
+  assert.equal(fromTs?.offset, 5);
+  await startReplay(local.store.sql, topic.id, new Map([[0, fromTs!.offset]]));
+  await until(async () => (await shadowStatus(local.store.sql, 'rp'))[0].replayTo === null && (await shadowStatus(local.store.sql, 'rp'))[0].lagRecords === 0, 30_000, 'replay done', 100);
+  const values = (await kafkajsFetchAll(externalKafka, 'rp')).map((r) => r.value as string);
+  // Each replay re-sends a range in order; live records come after what was being forwarded, never in between.
+  const localValues = [...Array.from({ length: 10 }, (_, i) => `h${i}`), ...Array.from({ length: 10 }, (_, i) => `live${i}`)];
+  assert.deepEqual(values.slice(0, 10), localValues.slice(0, 10), 'first pass');
+  const rest = values.slice(10);
+  // After the first pass: a run of the log from offset 0 (first replay), then from offset 5 (second): each run in log order.
+  const runs: string[][] = [];
+  for (const v of rest) {
+    const at = localValues.indexOf(v);
+    const last = runs[runs.length - 1];
+    if (last && localValues.indexOf(last[last.length - 1]) === at - 1) last.push(v);
+    else runs.push([v]);
+  }
+  for (const run of runs) assert.deepEqual(run, localValues.slice(localValues.indexOf(run[0]), localValues.indexOf(run[0]) + run.length));
+  assert.ok(rest.includes('live9') && values.filter((v) => v === 'h5').length >= 3, 'both replays forwarded');
+  const [mapped] = await local.store.sql<{ e: number }[]>`select external_base as e from kafka.shadow_offsets where topic_id = ${topic.id} and local_first <= 19 and local_last >= 19`;
+  assert.ok(mapped.e >= 19, 'the mapping points at the latest copy');
+});
+
+test('npm run shadow: status, pause/resume, cutover-check exit codes', async () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, ['--import', './runtime/node/register.mjs', 'runtime/shadow/cli.ts', ...args], {
+    cwd: new URL('../..', import.meta.url), env: { ...process.env, DATABASE_URL: local.databaseUrl }, encoding: 'utf8',
+  });
+  const ready = run('cutover-check', 'dw');
+  assert.equal(ready.status, 0, ready.stdout + ready.stderr);
+  const parked = run('cutover-check', 'park');
+  assert.equal(parked.status, 1, parked.stdout + parked.stderr);
+  assert.match(parked.stdout, /parked/);
+  assert.equal(run('pause', 'dw').status, 0);
+  const p = await producer();
+  await p.send({ topic: 'dw', messages: [{ partition: 0, value: 'while paused' }] });
+  await sleep(1500);
+  const status = run('status', 'dw');
+  assert.match(status.stdout, /paused/);
+  assert.equal(run('cutover-check', 'dw').status, 1, 'lag while paused');
+  assert.equal(run('resume', 'dw').status, 0);
+  await lagZero('dw');
+  assert.equal(run('cutover-check', 'dw').status, 0);
 });
