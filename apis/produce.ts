@@ -31,8 +31,9 @@ import { maxMessageBytes, topicConfigValue, usesLogAppendTime } from '../runtime
 import { isDatabaseUnavailable, UnknownPartitionError } from '../store/errors.ts';
 import { databaseOutage } from '../runtime/unavailable.ts';
 import { isInternalTopic } from '../runtime/topic-names.ts';
-import type { AppendBatch, PartitionAppend, Topic } from '../store/types.ts';
+import type { AppendBatch, PartitionAppend, PartitionAppendResult, Topic } from '../store/types.ts';
 import { AclOperation, ResourceType } from '../runtime/auth/acl.ts';
+import { isShadowed, shadowService } from '../runtime/shadow/service.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's ProduceRequest.json and ProduceResponse.json, versions 0-11.
 export const schema = {
@@ -407,6 +408,7 @@ async function appendAll(pending: PendingPartition[], ctx: RequestContext, versi
         if (r.duplicate) p.out.logAppendTimeMs = -1;
         else ctx.broker.metrics.recordsProduced.inc(p.batches.reduce((n, b) => n + b.recordCount, 0));
       });
+      await awaitShadowSync(todo, results, ctx);
       return;
     } catch (err) {
       if (err instanceof UnknownPartitionError) {
@@ -434,4 +436,29 @@ async function appendAll(pending: PendingPartition[], ctx: RequestContext, versi
       return;
     }
   }
+}
+
+/**
+ * Shadow mode with shadow.acks=sync: the answer waits until the external cluster acknowledged the records (the
+ * partition's forwarded position passed them). After shadow.sync.timeout.ms the partition is answered
+ * REQUEST_TIMED_OUT (retriable; the records stay in the log and are forwarded later, and an idempotent producer's
+ * retry is recognised as a duplicate), unless shadow.sync.on.timeout=local, which answers with the local result.
+ */
+async function awaitShadowSync(todo: PendingPartition[], results: PartitionAppendResult[], ctx: RequestContext): Promise<void> {
+  const waits: Promise<void>[] = [];
+  todo.forEach((p, i) => {
+    const r = results[i];
+    const configs = p.topic.configs;
+    if (r.rejected || !isShadowed(p.topic) || configs['shadow.acks'] !== 'sync') return;
+    const shadow = shadowService(ctx.broker);
+    if (!shadow) return;
+    const count = p.batches.reduce((n, b) => n + b.recordCount, 0);
+    const timeoutMs = Number(topicConfigValue(configs, 'shadow.sync.timeout.ms', ctx.broker.settings));
+    waits.push(shadow.waitForwarded(p.topic.id, p.partition, r.baseOffset + count, timeoutMs).then((ok) => {
+      if (!ok && configs['shadow.sync.on.timeout'] !== 'local') {
+        fail(p.out, ErrorCode.REQUEST_TIMED_OUT, `shadow: the external cluster did not acknowledge within ${timeoutMs} ms (the records are stored locally and will be forwarded)`);
+      }
+    }));
+  });
+  await Promise.all(waits);
 }

@@ -6,7 +6,8 @@
 // Shutdown stops accepting, deregisters, lets in-flight requests finish, closes services and the store.
 // With httpPort set, listen() also serves the operations endpoint (runtime/http/: probes, metrics), the admin API
 // (runtime/http/api/) and the web console (runtime/console/) until close().
-// listen() also starts log retention (runtime/retention.ts) and the SQL outbox mover (runtime/sql-outbox/).
+// listen() also starts log retention (runtime/retention.ts), the SQL outbox mover (runtime/sql-outbox/) and, with
+// --shadow-bootstrap-servers, shadow forwarding (runtime/shadow/).
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
@@ -38,6 +39,8 @@ import { retentionService } from './retention.ts';
 import { BrokerSettings } from './broker-settings.ts';
 import { sqlOutboxMover } from './sql-outbox/mover.ts';
 import process from 'node:process';
+import { shadowService } from './shadow/service.ts';
+import { shadowStatus } from '../store/shadow.ts';
 
 export interface BrokerOptions {
   config: Config;
@@ -196,6 +199,7 @@ export class Broker implements BrokerServices {
         authenticate: this.config.listenerSpecs.some((l) => l.sasl)
           ? (user, password) => authenticator(this).checkPassword(user, password)
           : undefined,
+        shadowStatus: this.config.shadowBootstrapServers ? (topic) => shadowStatus(this.store.sql, topic) : undefined,
       });
       // The admin API (/api, OpenAPI at /api/openapi.json) and the web console (/) on the same endpoint.
       app.route('/', createApiApp(this));
@@ -209,6 +213,7 @@ export class Broker implements BrokerServices {
       }
     }
     retentionService(this); // deletes old records every logRetentionCheckIntervalMs; closed with the other services
+    shadowService(this); // forwards shadowed topics to the external cluster; null (nothing runs) without one
     // The transaction coordinator's sweeper aborts timed-out transactions, also those a previous process left open.
     transactionCoordinator(this);
     // The group coordinator takes this broker's share of the coordinator slots now, not on the first group request.

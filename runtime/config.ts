@@ -91,6 +91,21 @@ export const configSchema = z.object({
   superUsers: z.string().default(''),
   /** Kafka: allow.everyone.if.no.acl.found. */
   allowEveryoneIfNoAclFound: bool.default(false),
+  /** Shadow mode (runtime/shadow/): the external Kafka cluster topics are forwarded to, host:port[,host:port]; unset: no shadowing. */
+  shadowBootstrapServers: z.string().regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, 'expected host:port[,host:port...]').optional(),
+  /** Kafka client: security.protocol of the external cluster. */
+  shadowSecurityProtocol: z.enum(['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL']).default('PLAINTEXT'),
+  /** Kafka client: sasl.mechanism of the external cluster. */
+  shadowSaslMechanism: z.enum(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']).default('PLAIN'),
+  shadowSaslUsername: z.string().optional(),
+  /** Masked in the start-up print. */
+  shadowSaslPassword: z.string().optional(),
+  /** Kafka client: ssl.ca.location, a PEM file of the CAs to trust (default: the platform's). */
+  shadowSslCaLocation: z.string().min(1).optional(),
+  /** Kafka client: client.id of the forwarding producer. */
+  shadowClientId: z.string().min(1).default('pg-kafka-shadow'),
+  /** Commit consumer-group offsets of shadowed topics, translated, on the external cluster. */
+  shadowSyncGroupOffsets: bool.default(true),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
@@ -195,6 +210,7 @@ export function describeConfig(c: Config): string {
   const { explicit: _explicit, ...shown }: Record<string, unknown> = { ...c };
   if (c.databaseUrl) shown.databaseUrl = maskUrl(c.databaseUrl);
   delete shown.listenerSpecs;
+  if (c.shadowSaslPassword !== undefined) shown.shadowSaslPassword = '*****';
   return Object.entries(shown).map(([k, v]) => `${k}=${v}`).join(' ');
 }
 

@@ -70,6 +70,13 @@ export const topicConfigDefs: Readonly<Record<string, TopicConfigDef>> = {
   'local.retention.ms': { default: '-2', validate: isLong(-2), honoured: false, brokerSetting: 'log.local.retention.ms', type: LONG, doc: 'Local retention time with tiered storage (-2: retention.ms).' + notApplied },
   'local.retention.bytes': { default: '-2', validate: isLong(-2), honoured: false, brokerSetting: 'log.local.retention.bytes', type: LONG, doc: 'Local retention size with tiered storage (-2: retention.bytes).' + notApplied },
   'remote.storage.enable': { default: 'false', validate: oneOf('true', 'false'), honoured: false, type: BOOLEAN, doc: 'Tiered storage for the topic.' + notApplied },
+  // Shadow mode (runtime/shadow/): not Kafka settings; acted on only by a broker with --shadow-bootstrap-servers.
+  'shadow.mode': { default: 'off', validate: oneOf('off', 'dual-write', 'external-only'), honoured: true, type: STRING, doc: 'Shadow mode: off, dual-write (forward to the external cluster and keep), external-only (forward, then delete here).' },
+  'shadow.forward.percent': { default: '100', validate: (v) => /^\d+$/.test(v) && Number(v) <= 100, honoured: true, type: INT, doc: 'Share of keys forwarded: toPositive(murmur2(key)) % 100 < percent (keyless records by offset).' },
+  'shadow.acks': { default: 'async', validate: oneOf('async', 'sync'), honoured: true, type: STRING, doc: 'async: forwarded from the log later; sync: Produce answered after the external cluster acknowledged.' },
+  'shadow.sync.timeout.ms': { default: '5000', validate: isLong(1), honoured: true, type: LONG, doc: 'How long a sync produce waits for the external cluster before REQUEST_TIMED_OUT (or the local result).' },
+  'shadow.sync.on.timeout': { default: 'error', validate: oneOf('error', 'local'), honoured: true, type: STRING, doc: 'error: REQUEST_TIMED_OUT after shadow.sync.timeout.ms; local: answer with the local result.' },
+  'shadow.external.topic': { default: '', validate: (v) => v === '' || /^[a-zA-Z0-9._-]{1,249}$/.test(v), honoured: true, type: STRING, doc: 'Name of the twin topic on the external cluster (empty: the same name).' },
 };
 
 export type ConfigProblem = { name: string; message: string };

@@ -16,6 +16,7 @@ import { clientQuotasMigration } from './migrations-client-quotas.ts';
 import { sqlApiMigration } from './sql-api/migration.ts';
 import { securityMigration } from './migrations-security.ts';
 import { aclsMigration } from './migrations-acls.ts';
+import { shadowMigration } from './migrations-shadow.ts';
 
 export interface Migration {
   version: number;
@@ -112,6 +113,7 @@ export const migrations: readonly Migration[] = [
   clientQuotasMigration,
   securityMigration,
   aclsMigration,
+  shadowMigration,
 ];
 
 /** Applies the migrations not yet recorded in kafka.schema_migrations; returns the versions it applied. */

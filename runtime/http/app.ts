@@ -4,6 +4,8 @@
 import { Hono } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { PROMETHEUS_CONTENT_TYPE } from '../metrics.ts';
+import type { ShadowStatusRow } from '../../store/shadow.ts';
+import { shadowRoutes } from './shadow.ts';
 
 export interface OpsTarget {
   /** 'starting' until the broker serves Kafka clients, 'serving', then 'closing' once shutdown begins. */
@@ -17,6 +19,8 @@ export interface OpsTarget {
    * /health/* then needs them (401, `WWW-Authenticate: Basic`, a JSON reason). Unset: no authentication.
    */
   authenticate?: (user: string, password: string) => Promise<boolean>;
+  /** Shadow mode's status rows (GET /api/shadow), when the broker shadows topics to an external cluster. */
+  shadowStatus?: (topic?: string) => Promise<ShadowStatusRow[]>;
 }
 
 export interface OpsAppOptions {
@@ -52,6 +56,7 @@ export function createOpsApp(target: OpsTarget, options: OpsAppOptions = {}): Ho
     return c.json({ status: 'ready' });
   });
   app.get('/metrics', async (c) => c.body(await target.metrics(), 200, { 'content-type': PROMETHEUS_CONTENT_TYPE }));
+  if (target.shadowStatus) app.route('/api/shadow', shadowRoutes(target.shadowStatus));
   return app;
 }
 

@@ -43,7 +43,21 @@ export class FaultProxy {
     return typeof addr === 'object' && addr ? addr.port : 0;
   }
 
+  /** While true, the target looks down: open connections are cut and new ones closed at once. */
+  get down(): boolean {
+    return this.#down;
+  }
+  set down(value: boolean) {
+    this.#down = value;
+    if (value) for (const s of this.#sockets) s.destroy();
+  }
+  #down = false;
+
   #accept(client: Socket): void {
+    if (this.#down) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(this.targetPort, '127.0.0.1');
     client.setNoDelay(true);
     upstream.setNoDelay(true);

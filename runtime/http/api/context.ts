@@ -2,10 +2,22 @@
 // validation and error code is the one Kafka clients get), and Kafka-error-to-HTTP-error mapping.
 
 import { ErrorCode, errorName } from '../../../codec/errors.ts';
-import type { BrokerServices, RequestContext } from '../../context.ts';
+import { ANONYMOUS, type BrokerServices, type RequestContext } from '../../context.ts';
+import { SecuritySession } from '../../sasl/session.ts';
+import type { ListenerSpec } from '../../listeners.ts';
 
-/** A request context for an admin API call: the same services a Kafka request gets, no connection behind it. */
+/** The HTTP endpoint is no Kafka listener: its calls act as on a plaintext one. */
+const HTTP_LISTENER: ListenerSpec = { name: 'HTTP', protocol: 'PLAINTEXT', host: '', port: 0, advertisedHost: '', advertisedPort: 0, tls: false, sasl: false };
+
+/**
+ * A request context for an admin API call: the same services a Kafka request gets, no connection behind it. Its
+ * principal is `User:ANONYMOUS`, checked by the broker's authorizer like any client's (with `--authorizer=acl`,
+ * grant what the console may do to `User:ANONYMOUS`, or it is refused).
+ */
 export function adminContext(broker: BrokerServices, apiKey: number, apiVersion: number): RequestContext {
+  const security = new SecuritySession(HTTP_LISTENER, '127.0.0.1', null);
+  const session = { principal: ANONYMOUS, clientHost: '127.0.0.1' };
+  const authorizer = broker.authorizer;
   return {
     broker,
     apiKey,
@@ -16,6 +28,14 @@ export function adminContext(broker: BrokerServices, apiKey: number, apiVersion:
     remoteAddress: 'http',
     queued: () => {},
     signal: new AbortController().signal,
+    principal: ANONYMOUS,
+    clientHost: session.clientHost,
+    listenerName: HTTP_LISTENER.name,
+    security,
+    closeAfterResponse: () => {},
+    authorize: (op, type, name) => authorizer.authorize(session, op, type, name),
+    authorizeAny: (op, type) => authorizer.authorizeAny(session, op, type),
+    authorizedOperations: (type, name, supported) => authorizer.authorizedOperations(session, type, name, supported),
   };
 }
 
