@@ -10,6 +10,7 @@ import { apiCodec } from '../codec/api-codec.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import { deleteScramCredential, listScramCredentials, upsertScramCredential } from '../store/scram-credentials.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../runtime/auth/acl.ts';
 import { credentialKeys, SCRAM_MAX_ITERATIONS, SCRAM_MIN_ITERATIONS, scramMechanism } from '../runtime/sasl/scram.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's AlterUserScramCredentialsRequest.json and AlterUserScramCredentialsResponse.json, versions 0-0.
@@ -78,6 +79,11 @@ export async function handle(request: AlterUserScramCredentialsRequest, ctx: Req
     if (!failures.has(user)) failures.set(user, { errorCode, errorMessage });
   };
   const seen = new Set<string>();
+  // Kafka: ALTER on the cluster, else every user of the request is answered CLUSTER_AUTHORIZATION_FAILED.
+  if (!ctx.authorize(AclOperation.ALTER, ResourceType.CLUSTER, CLUSTER_NAME)) {
+    const named = [...new Set([...request.deletions, ...request.upsertions].map((c) => c.name))];
+    return { throttleTimeMs: 0, results: named.map((user) => ({ user, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.' })) };
+  }
   const all = [...request.deletions.map((d) => ({ ...d, upsert: null })), ...request.upsertions.map((u) => ({ name: u.name, mechanism: u.mechanism, upsert: u }))];
   for (const change of all) {
     if (!users.includes(change.name)) users.push(change.name);

@@ -8,6 +8,7 @@ import type { RequestContext } from '../runtime/context.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import { listScramCredentials } from '../store/scram-credentials.ts';
 import { scramMechanism } from '../runtime/sasl/scram.ts';
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../runtime/auth/acl.ts';
 
 // <generated> by scripts/gen-api.ts from Kafka's DescribeUserScramCredentialsRequest.json and DescribeUserScramCredentialsResponse.json, versions 0-0.
 export const schema = {
@@ -64,6 +65,10 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 type Result = NonNullable<DescribeUserScramCredentialsResponse['results']>[number];
 
 export async function handle(request: DescribeUserScramCredentialsRequest, ctx: RequestContext): Promise<DescribeUserScramCredentialsResponse> {
+  // Kafka: DESCRIBE on the cluster, else the whole request is refused.
+  if (!ctx.authorize(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME)) {
+    return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: 'Cluster authorization failed.', results: [] };
+  }
   const names = request.users === null || request.users.length === 0 ? null : request.users.map((u) => u.name);
   const credentials = await listScramCredentials(ctx.broker.store.sql, names);
   const byUser = new Map<string, { mechanism: number; iterations: number }[]>();

@@ -1,7 +1,7 @@
 // Authorization codes through the raw protocol (what kafkajs hides behind its own errors): a principal with no
 // ACLs gets GROUP_AUTHORIZATION_FAILED from FindCoordinator and DeleteGroups, CLUSTER_AUTHORIZATION_FAILED from
 // DescribeCluster, TOPIC_AUTHORIZATION_FAILED from CreatePartitions and CreateTopics; Metadata's authorized
-// operations are the principal's (READ implies DESCRIBE).
+// operations are the principal's (READ implies DESCRIBE); the SCRAM user APIs need DESCRIBE / ALTER on the cluster.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +11,8 @@ import * as describeCluster from '../../apis/describe-cluster.ts';
 import * as createPartitions from '../../apis/create-partitions.ts';
 import * as createTopics from '../../apis/create-topics.ts';
 import * as metadata from '../../apis/metadata.ts';
+import * as describeScram from '../../apis/describe-user-scram-credentials.ts';
+import * as alterScram from '../../apis/alter-user-scram-credentials.ts';
 import { ErrorCode } from '../../codec/errors.ts';
 import { startTestBroker, type TestBroker } from '../helpers/broker.ts';
 import { RawClient } from '../helpers/raw-client.ts';
@@ -55,4 +57,16 @@ test('ACL enforcement: Metadata leaves out undescribable topics and reports the 
   assert.equal(all.clusterAuthorizedOperations, 0); // v8-10 carry it
   const named = await client.request<metadata.MetadataResponse>(metadata, 12, { topics: [{ name: 'hidden', topicId: '00000000-0000-0000-0000-000000000000' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
   assert.deepEqual(named.topics?.map((t) => t.errorCode), [ErrorCode.TOPIC_AUTHORIZATION_FAILED]);
+});
+
+test('ACL enforcement: SCRAM users are described and altered only with DESCRIBE / ALTER on the cluster', async () => {
+  const described = await client.request<describeScram.DescribeUserScramCredentialsResponse>(describeScram, 0, { users: null });
+  assert.equal(described.errorCode, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  assert.deepEqual(described.results, []);
+  const altered = await client.request<alterScram.AlterUserScramCredentialsResponse>(alterScram, 0, {
+    deletions: [{ name: 'alice', mechanism: 1 }],
+    upsertions: [{ name: 'bob', mechanism: 1, iterations: 4096, salt: new Uint8Array(16), saltedPassword: new Uint8Array(32) }],
+  });
+  assert.deepEqual(altered.results?.map((r) => [r.user, r.errorCode]), [['alice', ErrorCode.CLUSTER_AUTHORIZATION_FAILED], ['bob', ErrorCode.CLUSTER_AUTHORIZATION_FAILED]]);
+  assert.equal((await tb.store.sql`select 1 from kafka.scram_credentials where user_name = 'bob'`).length, 0, 'nothing written');
 });
