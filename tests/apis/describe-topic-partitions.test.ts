@@ -59,12 +59,14 @@ test('DescribeTopicPartitions: topics in name order, partitions led by this brok
 
 test('DescribeTopicPartitions: no topics asked for means every topic', async () => {
   const res = await ask([]);
-  assert.deepEqual(shape(res), [['a-two', 0, [0, 1]], ['b-three', 0, [0, 1, 2]], ['c-five', 0, [0, 1, 2, 3, 4]]]);
+  // The internal __consumer_offsets (50 partitions) comes first, in name order, as in Kafka.
+  assert.deepEqual(shape(res), [['__consumer_offsets', 0, Array.from({ length: 50 }, (_, i) => i)], ['a-two', 0, [0, 1]], ['b-three', 0, [0, 1, 2]], ['c-five', 0, [0, 1, 2, 3, 4]]]);
 });
 
 test('DescribeTopicPartitions: responsePartitionLimit pages through topics with the cursor', async () => {
   const pages: unknown[] = [];
-  let cursor: Req['cursor'] = null;
+  // From the first of this test's topics (the internal __consumer_offsets sorts before them).
+  let cursor: Req['cursor'] = { topicName: 'a-two', partitionIndex: 0 };
   for (let i = 0; i < 10; i++) {
     const res = await ask([], 3, cursor);
     pages.push(shape(res));
