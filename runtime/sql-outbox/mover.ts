@@ -27,6 +27,9 @@ import {
 import { autoCreateTopic, TOPIC_COLLIDES } from '../auto-create.ts';
 import { usesLogAppendTime } from '../topic-configs.ts';
 
+/** How long close() waits for a move under way to finish. */
+const CLOSE_WAIT_MS = 2000;
+
 export const SQL_OUTBOX_SERVICE = 'sql-outbox';
 
 export interface MoverOptions {
@@ -288,7 +291,9 @@ export class OutboxMover implements Service {
   async close(): Promise<void> {
     this.#closed = true;
     this.#signal();
-    await this.#loop.catch(() => {});
+    // A loop waiting on the pool (sql.reserve() never settles once the pool has ended, e.g. after the database
+    // was lost for good) must not hold the broker's shutdown: wait for it at most CLOSE_WAIT_MS.
+    await Promise.race([this.#loop.catch(() => {}), new Promise((r) => setTimeout(r, CLOSE_WAIT_MS).unref?.())]);
     await this.#unlisten?.().catch(() => {});
     await this.#drop();
   }
