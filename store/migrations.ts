@@ -96,6 +96,7 @@ join kafka.topics t on t.id = r.topic_id;
 comment on view kafka.messages is 'Records for people: topic by name, timestamp as timestamptz, key/value/headers as text when valid UTF-8';
 `;
 
+/** In version order (the order migrate() applies them in). */
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'topics, partitions, records, messages view', up: (sql) => sql.unsafe(V1_TOPICS_PARTITIONS_RECORDS) },
   groupsMigration,
@@ -108,9 +109,9 @@ export const migrations: readonly Migration[] = [
   topicCollisionsMigration,
   sqlApiMigration,
   brokerConfigsMigration,
-  brokerProcessMigration,
   consumerOffsetsMigration,
   clientQuotasMigration,
+  brokerProcessMigration,
   securityMigration,
   aclsMigration,
   shadowMigration,
