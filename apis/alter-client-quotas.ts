@@ -91,6 +91,14 @@ function problem(entry: AlterClientQuotasRequest['entries'][number]): string | n
   return null;
 }
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every entry gets it. */
+export function errorResponse(request: AlterClientQuotasRequest, errorCode: number): AlterClientQuotasResponse {
+  return { throttleTimeMs: 0, entries: request.entries.map((e) => ({ errorCode, errorMessage: null, entity: e.entity })) };
+}
+
+/** Kafka's retriable answer when the controller does not answer in time. */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
+
 export async function handle(request: AlterClientQuotasRequest, ctx: RequestContext): Promise<AlterClientQuotasResponse> {
   const changes: QuotaChange[] = [];
   const entries = request.entries.map((entry) => {

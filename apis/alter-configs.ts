@@ -5,6 +5,7 @@
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { alterConfigs, ConfigOp } from '../runtime/alter-configs.ts';
 
@@ -61,6 +62,14 @@ export interface AlterConfigsResponse {
 // </generated>
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<AlterConfigsRequest, AlterConfigsResponse>(schema);
+
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every resource gets it. */
+export function errorResponse(request: AlterConfigsRequest, errorCode: number): AlterConfigsResponse {
+  return { throttleTimeMs: 0, responses: request.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
+}
+
+/** Kafka's retriable answer when the controller does not answer in time. */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
 
 export async function handle(request: AlterConfigsRequest, ctx: RequestContext): Promise<AlterConfigsResponse> {
   const resources = request.resources.map((r) => ({

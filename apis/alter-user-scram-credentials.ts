@@ -71,6 +71,14 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 
 type Failure = { errorCode: number; errorMessage: string };
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every user named gets it once. */
+export function errorResponse(request: AlterUserScramCredentialsRequest, errorCode: number): AlterUserScramCredentialsResponse {
+  return { throttleTimeMs: 0, results: [...new Set([...request.deletions, ...request.upsertions].map((c) => c.name))].map((user) => ({ user, errorCode, errorMessage: null })) };
+}
+
+/** Kafka's retriable answer when the controller does not answer in time. */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
+
 export async function handle(request: AlterUserScramCredentialsRequest, ctx: RequestContext): Promise<AlterUserScramCredentialsResponse> {
   const sql = ctx.broker.store.sql;
   const users: string[] = [];

@@ -111,6 +111,13 @@ export const concurrent = true;
 
 /** AclEntry.supportedOperations(GROUP): READ, DELETE and DESCRIBE. */
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every group gets it. */
+export function errorResponse(request: ConsumerGroupDescribeRequest, errorCode: number): ConsumerGroupDescribeResponse {
+  return { throttleTimeMs: 0, groups: request.groupIds.map((groupId) => ({ errorCode, errorMessage: null, groupId, groupState: '', groupEpoch: -1, assignmentEpoch: -1, assignorName: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED })) };
+}
+
+export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+
 export async function handle(request: ConsumerGroupDescribeRequest, ctx: RequestContext): Promise<ConsumerGroupDescribeResponse> {
   const allowed = request.groupIds.filter((id) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, id));
   const described = new Map((await describeConsumerGroups(groupCoordinator(ctx), allowed)).map((g) => [g.groupId, g]));

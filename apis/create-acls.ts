@@ -60,6 +60,14 @@ export interface CreateAclsResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<CreateAclsRequest, CreateAclsResponse>(schema);
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every creation gets it. */
+export function errorResponse(request: CreateAclsRequest, errorCode: number): CreateAclsResponse {
+  return { throttleTimeMs: 0, results: request.creations.map(() => ({ errorCode, errorMessage: null })) };
+}
+
+/** Kafka's retriable answer when the controller does not answer in time. */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
+
 export async function handle(request: CreateAclsRequest, ctx: RequestContext): Promise<CreateAclsResponse> {
   const { authorizer } = ctx.broker;
   const fail = (errorCode: number, errorMessage: string | null) => ({ throttleTimeMs: 0, results: request.creations.map(() => ({ errorCode, errorMessage })) });

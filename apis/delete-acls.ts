@@ -82,6 +82,14 @@ export interface DeleteAclsResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<DeleteAclsRequest, DeleteAclsResponse>(schema);
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every filter gets it, matching nothing. */
+export function errorResponse(request: DeleteAclsRequest, errorCode: number): DeleteAclsResponse {
+  return { throttleTimeMs: 0, filterResults: request.filters.map(() => ({ errorCode, errorMessage: null, matchingAcls: [] })) };
+}
+
+/** Kafka's retriable answer when the controller does not answer in time. */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
+
 export async function handle(request: DeleteAclsRequest, ctx: RequestContext): Promise<DeleteAclsResponse> {
   const { authorizer } = ctx.broker;
   const fail = (errorCode: number, errorMessage: string | null) => ({

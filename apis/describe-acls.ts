@@ -74,6 +74,10 @@ export interface DescribeAclsResponse {
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<DescribeAclsRequest, DescribeAclsResponse>(schema);
 
+/** Answered at the top level while PostgreSQL is unreachable: Kafka's retriable answer when the controller does not
+ * answer in time (not COORDINATOR_NOT_AVAILABLE: there is no coordinator behind this API). */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
+
 export async function handle(request: DescribeAclsRequest, ctx: RequestContext): Promise<DescribeAclsResponse> {
   const { authorizer } = ctx.broker;
   const fail = (errorCode: number, errorMessage: string | null) => ({ throttleTimeMs: 0, errorCode, errorMessage, resources: [] });

@@ -78,6 +78,10 @@ function invalid(errorMessage: string): DescribeClientQuotasResponse {
   return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_REQUEST, errorMessage, entries: null };
 }
 
+/** Answered at the top level while PostgreSQL is unreachable: Kafka's retriable answer when the controller does not
+ * answer in time (not COORDINATOR_NOT_AVAILABLE: there is no coordinator behind this API). */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
+
 export async function handle(request: DescribeClientQuotasRequest, ctx: RequestContext): Promise<DescribeClientQuotasResponse> {
   const seen = new Set<string>();
   for (const c of request.components) {

@@ -105,6 +105,14 @@ type Resource = DescribeConfigsRequest['resources'][number];
 type Result = NonNullable<DescribeConfigsResponse['results']>[number];
 type ConfigResult = NonNullable<Result['configs']>[number];
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every resource gets it, with no configs. */
+export function errorResponse(request: DescribeConfigsRequest, errorCode: number): DescribeConfigsResponse {
+  return { throttleTimeMs: 0, results: request.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })) };
+}
+
+/** Retriable: the configs cannot be read in time. */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
+
 export async function handle(request: DescribeConfigsRequest, ctx: RequestContext): Promise<DescribeConfigsResponse> {
   const topicNames = request.resources
     .filter((r) => r.resourceType === ResourceType.TOPIC && topicNameProblem(r.resourceName) === null)

@@ -77,6 +77,14 @@ export const concurrent = true;
 
 type TopicResult = NonNullable<NonNullable<DescribeLogDirsResponse['results']>[number]['topics']>[number];
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): the one log dir (the database) is offline. */
+export function errorResponse(request: DescribeLogDirsRequest, errorCode: number, ctx: RequestContext): DescribeLogDirsResponse {
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, results: [{ errorCode, logDir: ctx.broker.store.logDir, topics: [], totalBytes: -1, usableBytes: -1 }] };
+}
+
+/** Kafka's answer for an offline log dir. */
+export const unavailableError = ErrorCode.KAFKA_STORAGE_ERROR;
+
 export async function handle(request: DescribeLogDirsRequest, ctx: RequestContext): Promise<DescribeLogDirsResponse> {
   const { store } = ctx.broker;
   const asked = request.topics;

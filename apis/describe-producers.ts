@@ -75,6 +75,13 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 /** Only reads. */
 export const concurrent = true;
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every partition gets it. */
+export function errorResponse(request: DescribeProducersRequest, errorCode: number): DescribeProducersResponse {
+  return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, errorCode, errorMessage: null, activeProducers: [] })) })) };
+}
+
+export const unavailableError = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+
 export async function handle(request: DescribeProducersRequest, ctx: RequestContext): Promise<DescribeProducersResponse> {
   const { store } = ctx.broker;
   const topics = await store.getTopics(request.topics.map((t) => t.name));

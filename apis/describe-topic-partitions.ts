@@ -12,7 +12,7 @@ import type { RequestContext } from '../runtime/context.ts';
 import { ErrorCode } from '../codec/errors.ts';
 import { ZERO_UUID } from '../codec/compile.ts';
 import { ledPartition } from '../runtime/leadership.ts';
-import { TOPIC_OPERATIONS } from '../runtime/authorized-operations.ts';
+import { OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../runtime/authorized-operations.ts';
 import { topicNameProblem } from '../runtime/topic-names.ts';
 import type { Topic } from '../store/types.ts';
 
@@ -106,6 +106,14 @@ export const concurrent = true;
 export const MAX_PARTITIONS_PER_RESPONSE = 2000;
 
 type TopicResult = NonNullable<DescribeTopicPartitionsResponse['topics']>[number];
+
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every topic named gets it (its partitions are unknown). */
+export function errorResponse(request: DescribeTopicPartitionsRequest, errorCode: number): DescribeTopicPartitionsResponse {
+  return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ errorCode, name: t.name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED })), nextCursor: null };
+}
+
+/** As Metadata: retriable, the topic's leader is not known. */
+export const unavailableError = ErrorCode.LEADER_NOT_AVAILABLE;
 
 export async function handle(request: DescribeTopicPartitionsRequest, ctx: RequestContext): Promise<DescribeTopicPartitionsResponse> {
   const { store, info } = ctx.broker;

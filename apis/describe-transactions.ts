@@ -69,6 +69,13 @@ function failure(transactionalId: string, errorCode: number): TransactionState {
   return { errorCode, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] };
 }
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every transactional id gets it. */
+export function errorResponse(request: DescribeTransactionsRequest, errorCode: number): DescribeTransactionsResponse {
+  return { throttleTimeMs: 0, transactionStates: request.transactionalIds.map((transactionalId) => ({ errorCode, transactionalId, transactionState: '', transactionTimeoutMs: 0, transactionStartTimeMs: -1, producerId: -1, producerEpoch: -1, topics: [] })) };
+}
+
+export const unavailableError = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+
 export async function handle(request: DescribeTransactionsRequest, ctx: RequestContext): Promise<DescribeTransactionsResponse> {
   const coordinator = transactionCoordinator(ctx.broker);
   const transactionStates = await Promise.all(request.transactionalIds.map(async (id): Promise<TransactionState> => {

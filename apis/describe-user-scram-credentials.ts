@@ -64,6 +64,10 @@ export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = 
 
 type Result = NonNullable<DescribeUserScramCredentialsResponse['results']>[number];
 
+/** Answered at the top level while PostgreSQL is unreachable: Kafka's retriable answer when the controller does not
+ * answer in time (not COORDINATOR_NOT_AVAILABLE: there is no coordinator behind this API). */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
+
 export async function handle(request: DescribeUserScramCredentialsRequest, ctx: RequestContext): Promise<DescribeUserScramCredentialsResponse> {
   // Kafka: DESCRIBE on the cluster, else the whole request is refused.
   if (!ctx.authorize(AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_NAME)) {

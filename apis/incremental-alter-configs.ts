@@ -4,6 +4,7 @@
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { alterConfigs } from '../runtime/alter-configs.ts';
 
@@ -62,6 +63,14 @@ export interface IncrementalAlterConfigsResponse {
 // </generated>
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>(schema);
+
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every resource gets it. */
+export function errorResponse(request: IncrementalAlterConfigsRequest, errorCode: number): IncrementalAlterConfigsResponse {
+  return { throttleTimeMs: 0, responses: request.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
+}
+
+/** Kafka's retriable answer when the controller does not answer in time. */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
 
 export async function handle(request: IncrementalAlterConfigsRequest, ctx: RequestContext): Promise<IncrementalAlterConfigsResponse> {
   const resources = request.resources.map((r) => ({

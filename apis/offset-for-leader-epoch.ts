@@ -83,6 +83,13 @@ const NO_OFFSET = -1;
 
 type PartitionResult = NonNullable<NonNullable<OffsetForLeaderEpochResponse['topics']>[number]['partitions']>[number];
 
+/** The whole request failed with `errorCode` (PostgreSQL unreachable): every partition gets it. */
+export function errorResponse(request: OffsetForLeaderEpochRequest, errorCode: number): OffsetForLeaderEpochResponse {
+  return { throttleTimeMs: 0, topics: request.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ errorCode, partition: p.partition, leaderEpoch: -1, endOffset: -1 })) })) };
+}
+
+export const unavailableError = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+
 export async function handle(request: OffsetForLeaderEpochRequest, ctx: RequestContext): Promise<OffsetForLeaderEpochResponse> {
   const { store } = ctx.broker;
   const topics = await store.getTopics(request.topics.map((t) => t.topic));

@@ -1,9 +1,12 @@
 // SaslAuthenticate (key 36), versions 0-2: one SASL token each way (PLAIN: one round, SCRAM: two). v1 adds the
 // session lifetime (KIP-368: connections.max.reauth.ms; 0 = no expiry); v2 is flexible. A failure answers
 // SASL_AUTHENTICATION_FAILED (a generic message: nothing about which part was wrong) and closes the connection.
+// Credentials are read from PostgreSQL: while it is unreachable the answer is REQUEST_TIMED_OUT, which clients take
+// as a failed connection to retry, not as wrong credentials (that would be fatal to them).
 
 import type { ApiSchema } from '../codec/schema.ts';
 import { apiCodec } from '../codec/api-codec.ts';
+import { ErrorCode } from '../codec/errors.ts';
 import type { RequestContext } from '../runtime/context.ts';
 import { authenticator } from '../runtime/sasl/authenticator.ts';
 
@@ -38,6 +41,14 @@ export interface SaslAuthenticateResponse {
 // </generated>
 
 export const { decodeRequest, encodeRequest, decodeResponse, encodeResponse } = apiCodec<SaslAuthenticateRequest, SaslAuthenticateResponse>(schema);
+
+/** The credentials could not be read (PostgreSQL unreachable): `errorCode`, no token, no failure counted. */
+export function errorResponse(_request: SaslAuthenticateRequest, errorCode: number): SaslAuthenticateResponse {
+  return { errorCode, errorMessage: 'SASL credentials cannot be read right now (database unavailable); retry', authBytes: new Uint8Array(0), sessionLifetimeMs: 0 };
+}
+
+/** Retriable and not an authentication failure: clients reconnect and authenticate again. */
+export const unavailableError = ErrorCode.REQUEST_TIMED_OUT;
 
 export async function handle(request: SaslAuthenticateRequest, ctx: RequestContext): Promise<SaslAuthenticateResponse> {
   const reauthMs = ctx.broker.config.connectionsMaxReauthMs;

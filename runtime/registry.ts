@@ -33,7 +33,8 @@ export interface ApiModule {
   errorResponse?(request: unknown, errorCode: number, ctx: RequestContext): unknown;
   /**
    * The retriable code answered while PostgreSQL is unreachable: NOT_LEADER_OR_FOLLOWER (the default with
-   * errorResponse) for partition APIs, COORDINATOR_NOT_AVAILABLE (the default without) for coordinator APIs.
+   * errorResponse) for partition APIs, COORDINATOR_NOT_AVAILABLE (the default without) for coordinator APIs,
+   * REQUEST_TIMED_OUT for the admin APIs a Kafka controller answers (topics, configs, ACLs, quotas, SCRAM users).
    */
   readonly unavailableError?: number;
 }
