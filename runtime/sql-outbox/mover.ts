@@ -1,13 +1,12 @@
 // The outbox mover: appends the records that SQL sessions sent with kafka.send (rows of kafka.outbox) to the log.
-// One broker on the database moves at a time (a session advisory lock on a reserved connection; the others retry
-// every second and take over within about a second of its death, kill -9 included: PostgreSQL ends the session).
-// Each move is ONE PostgreSQL transaction (on the pool) that deletes the rows it claims and appends them through
-// the store's plain append path, so a record moves exactly once whatever happens; a transaction-level lock keeps
-// two moves from ever overlapping, also while the session lock changes hands. Rows are claimed in commit-ticket order
-// (store/sql-api/outbox-sql.ts explains the tickets and the barrier) and appended in that order per partition.
-// Awake, the loop looks again every pollMs; after idlePolls looks that found nothing it sleeps, and kafka.send's
-// commit wakes it with a NOTIFY (sent only while the mover is marked asleep); asleep, it looks every idleCheckMs. Started by Broker.listen(), closed with the
-// broker's services.
+// Every broker on the database runs it (no reserved connection or session lock: postgres.js cannot keep a reserved
+// connection across a PostgreSQL restart). Each move is ONE PostgreSQL transaction (on the pool) that takes a
+// transaction-level advisory lock, deletes the rows it claims and appends them through the store's plain append
+// path, so a record moves exactly once whatever happens and two moves never overlap. Rows are claimed in
+// commit-ticket order (store/sql-api/outbox-sql.ts explains the tickets and the barrier) and appended in that order
+// per partition. Awake, the loop looks again every pollMs; after idlePolls looks that found nothing it sleeps, and
+// kafka.send's commit wakes it with a NOTIFY (sent only while the mover is marked asleep); asleep, it looks every
+// idleCheckMs. Started by Broker.listen(), closed with the broker's services.
 
 import type { BrokerServices, Service } from '../context.ts';
 import type { KafkaRecord } from '../../codec/record-batch.ts';
@@ -20,8 +19,6 @@ import {
   OUTBOX_CHANNEL,
   outboxBarrier,
   publishSqlSettings,
-  releaseMoverLock,
-  tryMoverLock,
   type OutboxRecord,
 } from '../../store/sql-outbox.ts';
 import { autoCreateTopic, TOPIC_COLLIDES } from '../auto-create.ts';
@@ -53,13 +50,11 @@ export function sqlOutboxMover(broker: BrokerServices, options: Partial<MoverOpt
   return broker.service(SQL_OUTBOX_SERVICE, (b) => new OutboxMover(b, options));
 }
 
-type Reserved = Sql & { release(): void };
 
 export class OutboxMover implements Service {
   readonly options: MoverOptions;
   readonly #broker: BrokerServices;
-  #conn: Reserved | null = null;
-  /** Backend pid of #conn while it holds the mover lock (null: not holding it). */
+  /** This broker's node id while it moves (null: not started, or dropped after a failure). */
   #pid: number | null = null;
   /** The settings last written to kafka.sql_settings (JSON). */
   #published = '';
@@ -162,13 +157,16 @@ export class OutboxMover implements Service {
     }
   }
 
-  /** Takes the mover lock on a reserved connection; false when another broker holds it. */
+  /**
+   * Starts moving. No connection is reserved and no session lock taken: postgres.js cannot keep a reserved
+   * connection across a PostgreSQL restart (porsager/postgres#1208 crashes its write timer, and the connection stays
+   * broken), so every broker on the database runs this loop, and what keeps moves apart is that each one is a single
+   * transaction under a transaction-level advisory lock (claimOutbox): moves never overlap, a broker that finds the
+   * lock taken skips its turn, and each record is moved once, in ticket order.
+   */
   async #acquire(): Promise<boolean> {
     const broker = this.#broker;
-    this.#conn ??= (await broker.store.sql.reserve()) as unknown as Reserved;
-    const pid = await tryMoverLock(this.#conn);
-    if (pid === null) return false;
-    this.#pid = pid;
+    this.#pid = broker.config.nodeId;
     this.#movedUpTo = -1;
     this.#awake = false;
     this.#published = '';
@@ -190,18 +188,13 @@ export class OutboxMover implements Service {
     };
     const json = JSON.stringify(settings);
     if (json === this.#published) return;
-    await publishSqlSettings(this.#conn!, settings);
+    await publishSqlSettings(this.#broker.store.sql, settings);
     this.#published = json;
   }
 
-  /** Gives up the connection (and with it the lock). */
+  /** Forgets what this broker knew of the outbox (it acquires again on the next round). */
   async #drop(): Promise<void> {
-    const conn = this.#conn;
-    this.#conn = null;
     this.#pid = null;
-    if (!conn) return;
-    await releaseMoverLock(conn).catch(() => {});
-    conn.release();
   }
 
   /**
@@ -210,8 +203,8 @@ export class OutboxMover implements Service {
    * skipped.
    */
   async #drain(sleeping: boolean): Promise<number> {
-    if (!sleeping && this.#awake && (await lastTicket(this.#conn!)) <= this.#movedUpTo) return 0;
-    const upTo = await outboxBarrier(this.#conn!, sleeping);
+    if (!sleeping && this.#awake && (await lastTicket(this.#broker.store.sql)) <= this.#movedUpTo) return 0;
+    const upTo = await outboxBarrier(this.#broker.store.sql, sleeping);
     this.#awake = !sleeping;
     let total = 0;
     while (upTo > this.#movedUpTo && !this.#closed) {
