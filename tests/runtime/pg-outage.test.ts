@@ -14,6 +14,8 @@ import { connect } from '../../store/db.ts';
 import { FaultyPostgres, freePort, startBrokerChild, type BrokerChild } from '../helpers/pg-fault.ts';
 import { RawClient } from '../helpers/raw-client.ts';
 import { sleep, until } from '../helpers/eventually.ts';
+import { isDeno } from '../../runtime/platform.ts';
+import process from 'node:process';
 
 const RESTARTS = 3;
 /** How long PostgreSQL stays down each time. */
@@ -23,6 +25,10 @@ const cleanups: (() => Promise<unknown> | unknown)[] = [];
 after(async () => {
   // Each bounded: a client stuck on a broken broker must not hold the file up.
   for (const c of cleanups.reverse()) await Promise.race([Promise.resolve().then(c).catch(() => {}), sleep(5000)]);
+  // A kafkajs client whose disconnect gave up above keeps retrying against the stopped broker, and its timers keep
+  // this file's process alive until the runner's per-file timeout. On Node, end the process once the results are
+  // out (an unref'd timer: it fires only if something else still holds the event loop).
+  if (!isDeno) setTimeout(() => process.exit(), 3000).unref();
 });
 
 let pgPromise: Promise<FaultyPostgres> | null = null;
