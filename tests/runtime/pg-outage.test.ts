@@ -1,7 +1,7 @@
 // PostgreSQL outages are normal events. A broker (runtime/main.ts, a child process: a crash shows as its exit) on a
 // PostgreSQL of this test's own, restarted the hard way (immediate shutdown) three times under a kafkajs producer,
 // raw-protocol Fetch long polls and a kafkajs consumer group: the broker survives every restart, never closes a
-// client's connection, logs at most one line per outage, producer and fetches resume within 5 s of PostgreSQL
+// client's connection, logs at most one line per outage, fetches resume within 5 s (the producer within 10 s) of PostgreSQL
 // being back and the group consumer within 10 s, and every acknowledged record is read by the group in the end.
 // Then a broker killed with SIGKILL and started again with the same node id serves at once, groups included.
 
@@ -138,7 +138,9 @@ test('three immediate PostgreSQL restarts under produce, fetch long polls and a 
     await sleep(DOWN_MS);
     await pg.restart();
     const upAt = Date.now();
-    await until(() => lastAckAt > upAt, 5000, `restart ${i + 1}: the producer to be acknowledged again within 5 s`);
+    // The broker answers within about a second of PostgreSQL being back; a kafkajs send caught in the outage may
+    // first wait out its own 5 s request timeout and retry backoff, so the client-side bound is 10 s.
+    await until(() => lastAckAt > upAt, 10_000, `restart ${i + 1}: the producer to be acknowledged again within 10 s`);
     await until(() => lastFetchOkAt > upAt, 5000, `restart ${i + 1}: fetches to be answered without error within 5 s`);
     await until(() => [...consumed.values()].some((t) => t > upAt), 10_000, `restart ${i + 1}: the group consumer to receive records within 10 s`);
     assert.ok(broker.alive(), `restart ${i + 1}: the broker survived:\n${outputOf(broker).slice(-4000)}`);
